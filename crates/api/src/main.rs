@@ -1,0 +1,54 @@
+//! `agentclash-api`: loads config, then serves (default) or migrates.
+
+use agentclash_config::{
+    ApiConfig, ProcessEnv, exit_on_config_error, init_logging, shutdown_signal,
+};
+use std::process::ExitCode;
+use std::time::Duration;
+
+const USAGE: &str = "usage: agentclash-api [serve|migrate]";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let command = std::env::args().nth(1);
+    if matches!(command.as_deref(), Some("-h" | "--help")) {
+        println!("{USAGE}\n\nConfigured by environment variables; see the README.");
+        return ExitCode::SUCCESS;
+    }
+    let config = ApiConfig::from_env(&ProcessEnv)
+        .unwrap_or_else(|e| exit_on_config_error("agentclash-api", &e));
+    init_logging(config.log_format);
+    let result = match command.as_deref() {
+        None | Some("serve") => agentclash_api::serve(config, Duration::from_secs(30), async {
+            shutdown_signal().await;
+            tracing::info!("shutdown signal received; draining");
+        })
+        .await
+        .map_err(anyhow::Error::from),
+        Some("migrate") => migrate(&config).await,
+        Some(other) => {
+            eprintln!("agentclash-api: unknown command `{other}`\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "agentclash-api failed");
+            eprintln!("agentclash-api: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn migrate(config: &ApiConfig) -> anyhow::Result<()> {
+    let store = agentclash_store::Store::connect_with_retry(
+        config.database_url.expose(),
+        Duration::from_secs(30),
+    )
+    .await?;
+    store.migrate().await?;
+    store.close().await;
+    println!("migrations applied");
+    Ok(())
+}

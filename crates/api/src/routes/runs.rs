@@ -1,0 +1,122 @@
+//! Runs. Temporary wiring routes: no auth yet, every run lives in the local
+//! default workspace. The run-engine issue replaces the body with packs and
+//! deployments, and the identity issue puts them under `/v1/workspaces/{ws}`.
+
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+use agentclash_core::{ErrorCode, RunId};
+use agentclash_store::runs::{Run, RunPage, RunStatusChange};
+use agentclash_workflows::RunWorkflowInput;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+/// Body of `POST /v1/runs`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRun {
+    /// Human label; defaults to "wiring run".
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// `POST /v1/runs`: stores the run as `queued` and starts its `RunWorkflow`.
+/// When Temporal cannot take it, the run is marked failed with the reason
+/// (never left in `queued`) and the answer is 503.
+pub async fn create(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<CreateRun>,
+) -> Result<(StatusCode, Json<Run>), ApiError> {
+    let name = body.name.unwrap_or_else(|| "wiring run".to_owned());
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::bad_request("`name` must be 1 to 200 characters"));
+    }
+    let workspace = state.local_workspace().await?;
+    let run = state.store.create_run(workspace, name).await?;
+    let input = RunWorkflowInput {
+        workspace_id: workspace,
+        run_id: run.id,
+    };
+    let started = match state.temporal.client().await {
+        Ok(client) => agentclash_workflows::start_run(&client, &state.task_queue, input).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = started {
+        tracing::warn!(run_id = %run.id, error = %e, "could not start the run workflow");
+        state.temporal.invalidate().await;
+        state
+            .store
+            .fail_run(
+                workspace,
+                run.id,
+                &format!("could not start the run workflow: {}", e.brief()),
+            )
+            .await?;
+        return Err(ApiError::new(
+            ErrorCode::Unavailable,
+            "Temporal is unavailable; the run was recorded as failed. Retry in a moment",
+        ));
+    }
+    Ok((StatusCode::CREATED, Json(run)))
+}
+
+/// Query of `GET /v1/runs`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListRuns {
+    /// Page size, 1..=100 (default 20).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<RunId>,
+}
+
+/// `GET /v1/runs`: newest first, cursor-paginated.
+pub async fn list(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<ListRuns>,
+) -> Result<Json<RunPage>, ApiError> {
+    let limit = query.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::bad_request("`limit` must be between 1 and 100"));
+    }
+    let workspace = state.local_workspace().await?;
+    Ok(Json(
+        state
+            .store
+            .list_runs(workspace, limit, query.cursor)
+            .await?,
+    ))
+}
+
+/// A run with its lifecycle history.
+#[derive(Debug, Serialize)]
+pub struct RunDetail {
+    #[serde(flatten)]
+    run: Run,
+    status_history: Vec<RunStatusChange>,
+}
+
+/// `GET /v1/runs/{run_id}`.
+pub async fn get(
+    State(state): State<AppState>,
+    Path(run_id): Path<String>,
+) -> Result<Json<RunDetail>, ApiError> {
+    let run_id: RunId = run_id.parse().map_err(|_| ApiError::not_found("run"))?;
+    let workspace = state.local_workspace().await?;
+    let run = state
+        .store
+        .get_run(workspace, run_id)
+        .await
+        .map_err(|e| match e {
+            agentclash_store::StoreError::NotFound => ApiError::not_found("run"),
+            other => other.into(),
+        })?;
+    let status_history = state.store.run_history(workspace, run_id).await?;
+    Ok(Json(RunDetail {
+        run,
+        status_history,
+    }))
+}

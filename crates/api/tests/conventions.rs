@@ -1,0 +1,180 @@
+//! Cross-cutting HTTP behaviour: the error envelope everywhere, request ids,
+//! metrics, body cap, panics.
+
+mod common;
+
+use agentclash_api::AppState;
+use agentclash_testkit::TestDb;
+use axum::routing::get;
+use common::{dead_address, error_of, start};
+
+#[tokio::test]
+async fn every_kind_of_error_uses_the_json_envelope() {
+    let db = TestDb::new().await;
+    let api = start(db.store, &dead_address(), 4096).await;
+    let http = &api.http;
+
+    let r = http
+        .get(api.url("/no/such/route"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        error_of(r).await,
+        (404, "not_found".into(), "no such route".into())
+    );
+
+    let r = http.delete(api.url("/v1/runs")).send().await.expect("send");
+    let (status, code, _) = error_of(r).await;
+    assert_eq!((status, code.as_str()), (405, "method_not_allowed"));
+
+    let r = http
+        .post(api.url("/v1/runs"))
+        .header("content-type", "application/json")
+        .body(format!("{{\"name\":\"{}\"}}", "x".repeat(10_000)))
+        .send()
+        .await
+        .expect("send");
+    let (status, code, _) = error_of(r).await;
+    assert_eq!((status, code.as_str()), (413, "payload_too_large"));
+
+    let r = http
+        .post(api.url("/v1/runs"))
+        .body("{}")
+        .send()
+        .await
+        .expect("send");
+    let (status, code, _) = error_of(r).await;
+    assert_eq!((status, code.as_str()), (415, "unsupported_media_type"));
+
+    let r = http
+        .post(api.url("/v1/runs"))
+        .json(&serde_json::json!({ "nmae": "typo" }))
+        .send()
+        .await
+        .expect("send");
+    let (status, code, message) = error_of(r).await;
+    assert_eq!((status, code.as_str()), (400, "bad_request"));
+    assert!(message.contains("unknown field `nmae`"), "{message}");
+
+    let r = http
+        .post(api.url("/v1/runs"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("send");
+    let (status, _, message) = error_of(r).await;
+    assert_eq!(status, 400);
+    assert!(message.starts_with("malformed JSON"), "{message}");
+
+    let r = http
+        .get(api.url("/v1/runs?limit=500"))
+        .send()
+        .await
+        .expect("send");
+    let (status, _, message) = error_of(r).await;
+    assert_eq!(status, 400);
+    assert!(message.contains("limit"), "{message}");
+
+    let r = http
+        .get(api.url("/v1/runs/not-a-uuid"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(error_of(r).await.0, 404);
+}
+
+async fn boom() -> &'static str {
+    panic!("kaboom with secret detail")
+}
+
+#[tokio::test]
+async fn a_panicking_handler_answers_500_in_the_envelope_and_the_server_survives() {
+    let db = TestDb::new().await;
+    let state = AppState::new(
+        db.store,
+        agentclash_api::TemporalHandle::new(common::temporal_config(&dead_address(), "unused")),
+        "unused".into(),
+    );
+    let routes = axum::Router::new()
+        .route("/boom", get(boom))
+        .route("/fine", get(|| async { "fine" }));
+    let base = common::serve(agentclash_api::with_standard_layers(routes, state, 4096)).await;
+    let http = reqwest::Client::new();
+    let r = http.get(format!("{base}/boom")).send().await.expect("send");
+    let (status, code, message) = error_of(r).await;
+    assert_eq!(
+        (status, code.as_str(), message.as_str()),
+        (500, "internal", "internal error")
+    );
+    let r = http.get(format!("{base}/fine")).send().await.expect("send");
+    assert_eq!(r.text().await.expect("body"), "fine");
+}
+
+#[tokio::test]
+async fn request_ids_are_generated_or_propagated() {
+    let db = TestDb::new().await;
+    let api = start(db.store, &dead_address(), 4096).await;
+    let r = api
+        .http
+        .get(api.url("/healthz"))
+        .send()
+        .await
+        .expect("send");
+    let generated = r.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert_eq!(generated.len(), 36, "a uuid: {generated}");
+    let r = api
+        .http
+        .get(api.url("/healthz"))
+        .header("x-request-id", "caller-chosen-id")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.headers()["x-request-id"], "caller-chosen-id");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template_not_raw_path() {
+    let db = TestDb::new().await;
+    let api = start(db.store, &dead_address(), 4096).await;
+    for id in [
+        "01a20bc9-5f8d-705c-be2e-516269f773ee",
+        "01a20bc9-5f8d-705c-be2e-516269f773ef",
+    ] {
+        api.http
+            .get(api.url(&format!("/v1/runs/{id}")))
+            .send()
+            .await
+            .expect("send");
+    }
+    api.http
+        .get(api.url("/healthz"))
+        .send()
+        .await
+        .expect("send");
+    let text = api
+        .http
+        .get(api.url("/metrics"))
+        .send()
+        .await
+        .expect("send")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        text.contains(
+            r#"http_requests_total{method="GET",route="/v1/runs/{run_id}",status="404"} 2"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains(r#"http_requests_total{method="GET",route="/healthz",status="200"} 1"#));
+    assert!(text.contains("http_request_duration_seconds_bucket"));
+    assert!(
+        !text.contains("516269f773ee"),
+        "raw ids must not become labels"
+    );
+}

@@ -1,0 +1,213 @@
+//! The wiring path end to end: API → Postgres → Temporal → worker → Postgres.
+
+mod common;
+
+use agentclash_testkit::{TestDb, TestWorker, temporal_address};
+use common::{dead_address, error_of, start};
+use serde_json::Value;
+use std::time::Duration;
+
+async fn wait_for_terminal(api: &common::TestApi, id: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let run: Value = api
+            .http
+            .get(api.url(&format!("/v1/runs/{id}")))
+            .send()
+            .await
+            .expect("send")
+            .json()
+            .await
+            .expect("json");
+        if ["completed", "failed", "cancelled"].contains(&run["status"].as_str().unwrap_or("")) {
+            return run;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "run never finished: {run}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_created_run_is_driven_to_completed_by_the_worker() {
+    let db = TestDb::new().await;
+    let api = start(db.store.clone(), &temporal_address(), 1 << 20).await;
+    let _worker = TestWorker::spawn(db.store.clone(), &api.task_queue);
+
+    let r = api
+        .http
+        .post(api.url("/v1/runs"))
+        .json(&serde_json::json!({ "name": "wiring" }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.expect("json");
+    assert_eq!(created["status"], "queued");
+    assert_eq!(created["name"], "wiring");
+    let id = created["id"].as_str().expect("id").to_owned();
+
+    let run = wait_for_terminal(&api, &id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let steps: Vec<String> = run["status_history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| {
+            format!(
+                "{}→{}",
+                h["from"].as_str().unwrap_or("∅"),
+                h["to"].as_str().unwrap_or("?")
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "∅→queued",
+            "queued→provisioning",
+            "provisioning→running",
+            "running→scoring",
+            "scoring→completed"
+        ]
+    );
+
+    let listed: Value = api
+        .http
+        .get(api.url("/v1/runs"))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed["items"][0]["id"], id.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_started_before_any_worker_completes_once_one_appears() {
+    let db = TestDb::new().await;
+    let api = start(db.store.clone(), &temporal_address(), 1 << 20).await;
+    let created: Value = api
+        .http
+        .post(api.url("/v1/runs"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let id = created["id"].as_str().expect("id").to_owned();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let waiting: Value = api
+        .http
+        .get(api.url(&format!("/v1/runs/{id}")))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        waiting["status"], "queued",
+        "nothing can move it without a worker"
+    );
+    let _worker = TestWorker::spawn(db.store.clone(), &api.task_queue);
+    assert_eq!(wait_for_terminal(&api, &id).await["status"], "completed");
+}
+
+#[tokio::test]
+async fn when_temporal_is_down_the_run_is_failed_with_a_reason_and_the_answer_is_503() {
+    let db = TestDb::new().await;
+    let api = start(db.store.clone(), &dead_address(), 1 << 20).await;
+    let r = api
+        .http
+        .post(api.url("/v1/runs"))
+        .json(&serde_json::json!({ "name": "doomed" }))
+        .send()
+        .await
+        .expect("send");
+    let (status, code, message) = error_of(r).await;
+    assert_eq!((status, code.as_str()), (503, "unavailable"));
+    assert!(message.contains("Temporal"), "{message}");
+    let listed: Value = api
+        .http
+        .get(api.url("/v1/runs"))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let run = &listed["items"][0];
+    assert_eq!(run["name"], "doomed");
+    assert_eq!(run["status"], "failed", "never stuck in queued: {run}");
+    assert_eq!(
+        run["failure_reason"],
+        "could not start the run workflow: Temporal was unreachable"
+    );
+}
+
+#[tokio::test]
+async fn readiness_names_each_dependency_and_its_state() {
+    let db = TestDb::new().await;
+    let up = start(db.store.clone(), &temporal_address(), 4096).await;
+    let r = up
+        .http
+        .get(up.url("/healthz/ready"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["dependencies"]["postgres"]["state"], "up");
+    assert_eq!(body["dependencies"]["temporal"]["state"], "up");
+
+    let no_temporal = start(db.store.clone(), &dead_address(), 4096).await;
+    let r = no_temporal
+        .http
+        .get(no_temporal.url("/healthz/ready"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 503);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["dependencies"]["postgres"]["state"], "up");
+    assert_eq!(body["dependencies"]["temporal"]["state"], "down");
+
+    let dead_db =
+        agentclash_store::Store::connect_lazy(&format!("postgres://x@{}/x", dead_address()))
+            .expect("url");
+    let no_postgres = start(dead_db, &temporal_address(), 4096).await;
+    let r = no_postgres
+        .http
+        .get(no_postgres.url("/healthz/ready"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 503);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["dependencies"]["postgres"]["state"], "down");
+    assert_eq!(body["dependencies"]["temporal"]["state"], "up");
+    // Other requests answer a JSON 503 rather than hanging or crashing.
+    let r = no_postgres
+        .http
+        .get(no_postgres.url("/v1/runs"))
+        .send()
+        .await
+        .expect("send");
+    let (status, code, message) = error_of(r).await;
+    assert_eq!((status, code.as_str()), (503, "unavailable"));
+    assert!(message.contains("database"), "{message}");
+    // Liveness does not depend on anything.
+    let r = no_postgres
+        .http
+        .get(no_postgres.url("/healthz"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200);
+}

@@ -1,0 +1,223 @@
+//! A small typed client for the AgentClash API (the CLI never talks to
+//! Postgres). Errors become [`Failure`]s with the product's exit codes.
+
+use std::error::Error as _;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode, Url};
+use serde::{Deserialize, Serialize};
+
+use crate::exit::{self, fail};
+
+/// A run as the API returns it. Unknown fields are kept so `--json` shows
+/// everything the server sent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Run {
+    /// The run's id.
+    pub id: String,
+    /// Its lifecycle status (queued, running, ..., completed, failed, cancelled).
+    pub status: String,
+    /// Every other field.
+    #[serde(flatten)]
+    pub rest: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Run {
+    /// Whether the run can no longer change.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self.status.as_str(), "completed" | "failed" | "cancelled")
+    }
+}
+
+/// `POST /v1/runs` body.
+#[derive(Debug, Serialize)]
+struct CreateRun<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+}
+
+/// The API's error envelope: `{"error":{"code","message"}}`.
+#[derive(Debug, Deserialize)]
+struct ErrorEnvelope {
+    error: ErrorBody,
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorBody {
+    message: String,
+}
+
+/// Talks to one API base URL.
+#[derive(Debug)]
+pub struct ApiClient {
+    base: Url,
+    http: reqwest::Client,
+}
+
+impl ApiClient {
+    /// A client for `base` (e.g. `http://localhost:8080`). Proxies from the
+    /// environment are not used for a loopback API.
+    pub fn new(base: &str) -> anyhow::Result<Self> {
+        let base = Url::parse(base)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| {
+                fail(
+                    exit::VALIDATION,
+                    format!("invalid API URL `{base}`; expected http(s)://host[:port]"),
+                )
+            })?;
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30));
+        if is_loopback(&base) {
+            builder = builder.no_proxy();
+        }
+        Ok(Self {
+            base,
+            http: builder.build()?,
+        })
+    }
+
+    /// `POST /v1/runs`.
+    pub async fn create_run(&self, name: Option<&str>) -> anyhow::Result<Run> {
+        self.call(Method::POST, "/v1/runs", Some(&CreateRun { name }))
+            .await
+    }
+
+    /// `GET /v1/runs/{id}`.
+    pub async fn get_run(&self, id: &str) -> anyhow::Result<Run> {
+        let mut url = self.url("/v1/runs")?;
+        url.path_segments_mut()
+            .map_err(|()| fail(exit::VALIDATION, "the API URL cannot have a path"))?
+            .push(id);
+        self.send(self.http.get(url)).await
+    }
+
+    fn url(&self, path: &str) -> anyhow::Result<Url> {
+        let joined = format!("{}{path}", self.base.as_str().trim_end_matches('/'));
+        Url::parse(&joined)
+            .map_err(|e| fail(exit::VALIDATION, format!("invalid API URL {joined}: {e}")))
+    }
+
+    async fn call<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> anyhow::Result<Run> {
+        let mut request = self.http.request(method, self.url(path)?);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.send(request).await
+    }
+
+    async fn send<T: for<'de> Deserialize<'de>>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> anyhow::Result<T> {
+        let response = request.send().await.map_err(|e| self.transport_error(&e))?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        if !status.is_success() {
+            return Err(api_error(status, &body));
+        }
+        serde_json::from_slice(&body).map_err(|e| {
+            fail(
+                exit::ERROR,
+                format!("unexpected response from the API ({status}): {e}"),
+            )
+        })
+    }
+
+    fn transport_error(&self, err: &reqwest::Error) -> anyhow::Error {
+        let mut cause = err.to_string();
+        let mut source = err.source();
+        while let Some(s) = source {
+            cause = s.to_string();
+            source = s.source();
+        }
+        let hint = if err.is_connect() {
+            "; is the stack running? (`agentclash local up`)"
+        } else {
+            ""
+        };
+        fail(
+            exit::RETRYABLE,
+            format!("cannot reach the API at {}: {cause}{hint}", self.base),
+        )
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host_str() {
+        Some("localhost") => true,
+        Some(host) => host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    }
+}
+
+/// Turns an error response into a one-line failure with the right exit code.
+fn api_error(status: StatusCode, body: &[u8]) -> anyhow::Error {
+    let code = match status.as_u16() {
+        400 | 422 => exit::VALIDATION,
+        401 | 403 => exit::AUTH,
+        404 => exit::NOT_FOUND,
+        429 | 502..=504 => exit::RETRYABLE,
+        _ => exit::ERROR,
+    };
+    let message = match serde_json::from_slice::<ErrorEnvelope>(body) {
+        Ok(env) => env.error.message,
+        Err(_) => format!("the API answered {status}"),
+    };
+    fail(code, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_envelopes_become_messages_and_exit_codes() {
+        let err = api_error(
+            StatusCode::NOT_FOUND,
+            br#"{"error":{"code":"not_found","message":"run 7 does not exist"}}"#,
+        );
+        assert_eq!(err.to_string(), "run 7 does not exist");
+        assert_eq!(exit::code_of(&err), exit::NOT_FOUND);
+        let err = api_error(StatusCode::BAD_GATEWAY, b"<html>");
+        assert_eq!(err.to_string(), "the API answered 502 Bad Gateway");
+        assert_eq!(exit::code_of(&err), exit::RETRYABLE);
+    }
+
+    #[test]
+    fn runs_keep_unknown_fields_and_know_when_they_are_done() {
+        let run: Run =
+            serde_json::from_str(r#"{"id":"r1","status":"failed","name":"x","lanes":3}"#)
+                .expect("run");
+        assert!(run.is_terminal());
+        assert_eq!(serde_json::to_value(&run).expect("json")["lanes"], 3);
+    }
+
+    #[test]
+    fn urls_are_validated_and_joined() {
+        assert!(ApiClient::new("localhost:8080").is_err());
+        let client = ApiClient::new("http://127.0.0.1:1/").expect("client");
+        assert_eq!(
+            client.url("/v1/runs").expect("url").as_str(),
+            "http://127.0.0.1:1/v1/runs"
+        );
+        assert!(is_loopback(&client.base));
+        assert!(!is_loopback(
+            &Url::parse("http://example.com").expect("url")
+        ));
+    }
+}

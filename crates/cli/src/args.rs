@@ -1,0 +1,152 @@
+//! The command-line grammar (clap derive). Only shapes live here; the
+//! behaviour is in the command modules.
+
+use std::path::PathBuf;
+
+use agentclash_localstack::Component;
+use clap::{Args, Parser, Subcommand};
+
+/// AgentClash command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "agentclash",
+    version,
+    about = "AgentClash: evaluate AI agents head to head"
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level command groups.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the local stack (Postgres, Temporal, API, worker) in the background.
+    Local(LocalArgs),
+    /// Create and inspect runs through the API.
+    Run(RunArgs),
+}
+
+/// `agentclash local ...`.
+#[derive(Debug, Args)]
+pub struct LocalArgs {
+    /// State directory of the stack [env: AGENTCLASH_LOCAL_DIR; default:
+    /// $XDG_DATA_HOME/agentclash/local].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Which local command.
+    #[command(subcommand)]
+    pub command: LocalCommand,
+}
+
+/// The local-stack commands.
+#[derive(Debug, Subcommand)]
+pub enum LocalCommand {
+    /// Start every component that is not running and wait until all are healthy.
+    Up,
+    /// Show each component's state and health; exits 1 unless every component the stack
+    /// runs itself is healthy.
+    Status {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop every component (worker, api, temporal, postgres).
+    Down,
+    /// Print the end of a component's log (all components when none is given).
+    Logs {
+        /// postgres, temporal, api or worker.
+        component: Option<Component>,
+        /// How many lines to print from the end.
+        #[arg(short = 'n', long = "lines", default_value_t = 50, value_name = "N")]
+        lines: usize,
+        /// Keep printing lines as they are written.
+        #[arg(short, long)]
+        follow: bool,
+    },
+}
+
+/// `agentclash run ...`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Base URL of the AgentClash API.
+    #[arg(
+        long,
+        global = true,
+        env = "AGENTCLASH_API_URL",
+        default_value = "http://localhost:8080",
+        value_name = "URL"
+    )]
+    pub api_url: String,
+    /// Print the run as JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Which run command.
+    #[command(subcommand)]
+    pub command: RunCommand,
+}
+
+/// The run commands.
+#[derive(Debug, Subcommand)]
+pub enum RunCommand {
+    /// Create a run.
+    Create {
+        /// Name of the run.
+        #[arg(long)]
+        name: Option<String>,
+        /// Wait until the run finishes; exit 0 only if it completed.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Show one run.
+    Get {
+        /// The run's id.
+        id: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn grammar_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn state_dir_is_accepted_before_and_after_the_subcommand() {
+        for argv in [
+            ["agentclash", "local", "--state-dir", "/s", "up"],
+            ["agentclash", "local", "up", "--state-dir", "/s"],
+        ] {
+            let cli = Cli::try_parse_from(argv).expect("parses");
+            let Command::Local(local) = cli.command else {
+                panic!("local")
+            };
+            assert_eq!(local.state_dir, Some(PathBuf::from("/s")));
+        }
+    }
+
+    #[test]
+    fn logs_parses_component_and_rejects_unknown_ones() {
+        let cli = Cli::try_parse_from(["agentclash", "local", "logs", "api", "-n", "5", "-f"])
+            .expect("parses");
+        let Command::Local(LocalArgs {
+            command:
+                LocalCommand::Logs {
+                    component,
+                    lines,
+                    follow,
+                },
+            ..
+        }) = cli.command
+        else {
+            panic!("logs")
+        };
+        assert_eq!((component, lines, follow), (Some(Component::Api), 5, true));
+        assert!(Cli::try_parse_from(["agentclash", "local", "logs", "redis"]).is_err());
+    }
+}

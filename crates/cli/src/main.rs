@@ -1,0 +1,28 @@
+//! `agentclash`: the command line. Parses arguments, runs one command and
+//! turns its outcome into an exit code; the commands live in modules.
+
+mod api;
+mod args;
+mod exit;
+mod local;
+mod output;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let outcome = match cli.command {
+        args::Command::Local(local) => local::run(local),
+        args::Command::Run(run) => run::run(run),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("agentclash: {err:#}");
+            ExitCode::from(exit::code_of(&err))
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Plain-text tables for stdout.
+
+/// Prints rows as left-aligned columns separated by two spaces; trailing
+/// whitespace is trimmed so empty last cells leave no padding.
+pub fn print_table(rows: &[Vec<String>]) {
+    let widths = column_widths(rows);
+    for row in rows {
+        let line: String = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}  "))
+            .collect();
+        println!("{}", line.trim_end());
+    }
+}
+
+fn column_widths(rows: &[Vec<String>]) -> Vec<usize> {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    (0..columns)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_are_the_longest_cell_per_column() {
+        let rows = vec![
+            vec!["a".to_owned(), "long".to_owned()],
+            vec!["ccc".to_owned(), "d".to_owned(), "e".to_owned()],
+        ];
+        assert_eq!(column_widths(&rows), vec![3, 4, 1]);
+        assert!(column_widths(&[]).is_empty());
+    }
+}

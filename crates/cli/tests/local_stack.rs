@@ -1,0 +1,254 @@
+//! The local stack as a user drives it: `agentclash local up`, a run through
+//! the API, a worker killed with SIGKILL, `local up` healing it, `local down`
+//! leaving no process behind, and data surviving down/up. Starts its own
+//! Postgres and Temporal (not the shared test ones) on free ports.
+
+use serde_json::Value;
+use std::net::{Ipv4Addr, TcpListener};
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const CLI: &str = env!("CARGO_BIN_EXE_agentclash");
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+/// A stack in its own state directory; dropping it runs `local down`, so a
+/// failing test leaves no processes behind.
+struct LocalStack {
+    dir: PathBuf,
+    api_url: String,
+    env: Vec<(String, String)>,
+}
+
+impl LocalStack {
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("agentclash-local-stack-{}", uuid_like()));
+        std::fs::create_dir_all(&dir).expect("state dir");
+        // Postgres runs as its own user when we are root; it must reach the dir.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let api_port = free_port();
+        let env = vec![
+            ("AGENTCLASH_LOCAL_PG_PORT".into(), free_port().to_string()),
+            (
+                "AGENTCLASH_LOCAL_TEMPORAL_PORT".into(),
+                free_port().to_string(),
+            ),
+            ("API_BIND".into(), format!("127.0.0.1:{api_port}")),
+        ];
+        Self {
+            dir,
+            api_url: format!("http://127.0.0.1:{api_port}"),
+            env,
+        }
+    }
+
+    fn cli(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(CLI);
+        for var in [
+            "DATABASE_URL",
+            "TEMPORAL_ADDRESS",
+            "AGENTCLASH_LOCAL_DIR",
+            "AGENTCLASH_API_URL",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let (group, rest) = args.split_first().expect("a command");
+        cmd.arg(group);
+        if *group == "local" {
+            cmd.arg("--state-dir").arg(&self.dir);
+        } else {
+            cmd.args(["--api-url", &self.api_url]);
+        }
+        cmd.args(rest);
+        cmd.output().expect("agentclash runs")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.cli(args);
+        assert!(
+            out.status.success(),
+            "agentclash {args:?} failed ({:?}):\n{}\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn status(&self) -> (bool, Value) {
+        let out = self.cli(&["local", "status", "--json"]);
+        let json = serde_json::from_slice(&out.stdout).expect("status --json prints JSON");
+        (out.status.success(), json)
+    }
+
+    fn run_json(&self, args: &[&str]) -> Value {
+        let mut full = args.to_vec();
+        full.push("--json");
+        serde_json::from_str(&self.ok(&full)).expect("run JSON")
+    }
+}
+
+impl Drop for LocalStack {
+    fn drop(&mut self) {
+        let _ = self.cli(&["local", "down"]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn uuid_like() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        Instant::now().elapsed().as_nanos() ^ u128::from(free_port())
+    )
+}
+
+fn components(status: &Value) -> &Vec<Value> {
+    status["components"].as_array().expect("components")
+}
+
+fn component<'a>(status: &'a Value, name: &str) -> &'a Value {
+    components(status)
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("{name} in {status}"))
+}
+
+fn pid_alive(pid: u64) -> bool {
+    // A zombie is dead for our purposes.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| {
+            !stat
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(false)
+}
+
+fn processes_using(dir: &Path) -> Vec<String> {
+    let needle = dir.to_string_lossy().into_owned();
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("proc").flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u64>() else {
+            continue;
+        };
+        if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            if cmdline.contains(&needle) && pid_alive(pid) {
+                found.push(format!("{pid}: {cmdline}"));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_local_stack_survives_a_killed_worker_and_down_up() {
+    let stack = LocalStack::new();
+
+    // up: every component healthy; twice is idempotent.
+    let printed = stack.ok(&["local", "up"]);
+    assert!(
+        printed.contains(&stack.api_url),
+        "up prints the API address: {printed}"
+    );
+    stack.ok(&["local", "up"]);
+    let (healthy, status) = stack.status();
+    assert!(healthy, "{status}");
+    for name in ["postgres", "temporal", "api", "worker"] {
+        assert_eq!(component(&status, name)["healthy"], true, "{status}");
+    }
+    let ready = tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(reqwest::get(format!("{}/healthz/ready", stack.api_url)))
+        .expect("readiness answers");
+    assert_eq!(ready.status(), 200);
+
+    // A run goes all the way through the worker.
+    let first = stack.run_json(&["run", "create", "--name", "first", "--wait"]);
+    assert_eq!(first["status"], "completed", "{first}");
+    let first_id = first["id"].as_str().expect("id").to_owned();
+
+    // kill -9 the worker: status reports it and exits non-zero.
+    let worker_pid = component(&status, "worker")["pid"]
+        .as_u64()
+        .expect("worker pid");
+    Command::new("kill")
+        .args(["-9", &worker_pid.to_string()])
+        .status()
+        .expect("kill");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pid_alive(worker_pid) {
+        assert!(Instant::now() < deadline, "worker survived SIGKILL");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (healthy, status) = stack.status();
+    assert!(
+        !healthy,
+        "status must fail while the worker is down: {status}"
+    );
+    assert_eq!(component(&status, "worker")["healthy"], false);
+
+    // A run started while the worker is down waits, then completes after up.
+    let waiting = stack.run_json(&["run", "create", "--name", "while-down"]);
+    let waiting_id = waiting["id"].as_str().expect("id").to_owned();
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        stack.run_json(&["run", "get", &waiting_id])["status"],
+        "queued"
+    );
+    stack.ok(&["local", "up"]);
+    let (healthy, status) = stack.status();
+    assert!(healthy, "{status}");
+    assert_ne!(
+        component(&status, "worker")["pid"].as_u64(),
+        Some(worker_pid)
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let run = stack.run_json(&["run", "get", &waiting_id]);
+        if run["status"] == "completed" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "run never completed after the worker came back: {run}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // down: nothing of the stack is left running.
+    let pids: Vec<u64> = components(&status)
+        .iter()
+        .filter_map(|c| c["pid"].as_u64())
+        .collect();
+    assert_eq!(pids.len(), 4, "{status}");
+    stack.ok(&["local", "down"]);
+    for pid in pids {
+        assert!(!pid_alive(pid), "pid {pid} still running after down");
+    }
+    assert!(
+        processes_using(&stack.dir).is_empty(),
+        "{:?}",
+        processes_using(&stack.dir)
+    );
+    let (healthy, _) = stack.status();
+    assert!(!healthy);
+
+    // up again: the earlier runs are still there.
+    stack.ok(&["local", "up"]);
+    assert_eq!(
+        stack.run_json(&["run", "get", &first_id])["status"],
+        "completed"
+    );
+    assert_eq!(
+        stack.run_json(&["run", "get", &waiting_id])["status"],
+        "completed"
+    );
+}

@@ -1,0 +1,377 @@
+//! Process configuration and set-up shared by the binaries: typed settings
+//! read from environment variables, logging, and the shutdown signal.
+//!
+//! Each binary builds its config once at start. A missing or malformed value
+//! becomes a [`ConfigError`] naming the variable and what is expected, which
+//! the binary prints as one line before exiting with status 2 — never a panic.
+//! Values are never echoed back, because some of them carry credentials.
+
+mod env;
+mod logging;
+mod shutdown;
+mod values;
+
+pub use env::{Env, ProcessEnv};
+pub use logging::init_logging;
+pub use shutdown::shutdown_signal;
+pub use values::{ArtifactStore, DatabaseUrl, LogFormat, RedisUrl, SecretsKey, TemporalAddress};
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// A variable that is missing or does not hold what the binary needs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{var}: {problem}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub var: &'static str,
+    /// What is wrong and what is expected instead.
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn missing(var: &'static str, expected: &str) -> Self {
+        Self {
+            var,
+            problem: format!("is not set; expected {expected}"),
+        }
+    }
+
+    fn invalid(var: &'static str, expected: &str) -> Self {
+        Self {
+            var,
+            problem: format!("has an invalid value; expected {expected}"),
+        }
+    }
+}
+
+/// Prints the error as one line and exits with status 2. The single place
+/// where a binary turns a config problem into a process exit.
+pub fn exit_on_config_error(binary: &str, error: &ConfigError) -> ! {
+    eprintln!("{binary}: configuration error: {error}");
+    std::process::exit(2)
+}
+
+/// Where Temporal is and which queue the run workflows live on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemporalConfig {
+    /// gRPC frontend address.
+    pub address: TemporalAddress,
+    /// Namespace of every workflow we start.
+    pub namespace: String,
+    /// Task queue the worker polls and the API starts workflows on.
+    pub task_queue: String,
+}
+
+/// Configuration of `agentclash-api`.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// System of record.
+    pub database_url: DatabaseUrl,
+    /// Workflow engine the API starts runs on.
+    pub temporal: TemporalConfig,
+    /// Listen address of the HTTP server.
+    pub bind: SocketAddr,
+    /// Where artifacts are kept.
+    pub artifact_store: ArtifactStore,
+    /// Optional event fanout; Postgres LISTEN/NOTIFY when absent.
+    pub redis_url: Option<RedisUrl>,
+    /// Master key for workspace secrets (required once secrets are used).
+    pub secrets_key: Option<SecretsKey>,
+    /// Log rendering.
+    pub log_format: LogFormat,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// Configuration of `agentclash-worker`.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// System of record.
+    pub database_url: DatabaseUrl,
+    /// Workflow engine the worker polls.
+    pub temporal: TemporalConfig,
+    /// Where artifacts are kept.
+    pub artifact_store: ArtifactStore,
+    /// Master key for workspace secrets (required once secrets are used).
+    pub secrets_key: Option<SecretsKey>,
+    /// Log rendering.
+    pub log_format: LogFormat,
+    /// Activities one worker process runs at once.
+    pub max_concurrent_activities: usize,
+}
+
+/// Default task queue shared by the API and the worker.
+pub const DEFAULT_TASK_QUEUE: &str = "agentclash-runs";
+/// Default API listen address; the CLI's default API URL points here.
+pub const DEFAULT_API_BIND: &str = "127.0.0.1:8080";
+
+impl TemporalConfig {
+    /// Reads `TEMPORAL_ADDRESS` (required), `TEMPORAL_NAMESPACE` and `TEMPORAL_TASK_QUEUE`.
+    pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            address: required(
+                env,
+                "TEMPORAL_ADDRESS",
+                TemporalAddress::EXPECTED,
+                TemporalAddress::parse,
+            )?,
+            namespace: name(env, "TEMPORAL_NAMESPACE", "default")?,
+            task_queue: name(env, "TEMPORAL_TASK_QUEUE", DEFAULT_TASK_QUEUE)?,
+        })
+    }
+}
+
+impl ApiConfig {
+    /// Reads and validates every variable the API uses.
+    pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            database_url: required(
+                env,
+                "DATABASE_URL",
+                DatabaseUrl::EXPECTED,
+                DatabaseUrl::parse,
+            )?,
+            temporal: TemporalConfig::from_env(env)?,
+            bind: optional(
+                env,
+                "API_BIND",
+                "a listen address like 127.0.0.1:8080",
+                |v| v.parse().ok(),
+            )?
+            .unwrap_or_else(default_bind),
+            artifact_store: artifact_store(env)?,
+            redis_url: optional(env, "REDIS_URL", RedisUrl::EXPECTED, RedisUrl::parse)?,
+            secrets_key: optional(
+                env,
+                "AGENTCLASH_SECRETS_KEY",
+                SecretsKey::EXPECTED,
+                SecretsKey::parse,
+            )?,
+            log_format: log_format(env)?,
+            max_body_bytes: optional(
+                env,
+                "API_MAX_BODY_BYTES",
+                "a size in bytes between 1024 and 67108864",
+                |v| {
+                    v.parse()
+                        .ok()
+                        .filter(|n| (1024..=64 * 1024 * 1024).contains(n))
+                },
+            )?
+            .unwrap_or(2 * 1024 * 1024),
+        })
+    }
+}
+
+impl WorkerConfig {
+    /// Reads and validates every variable the worker uses.
+    pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            database_url: required(
+                env,
+                "DATABASE_URL",
+                DatabaseUrl::EXPECTED,
+                DatabaseUrl::parse,
+            )?,
+            temporal: TemporalConfig::from_env(env)?,
+            artifact_store: artifact_store(env)?,
+            secrets_key: optional(
+                env,
+                "AGENTCLASH_SECRETS_KEY",
+                SecretsKey::EXPECTED,
+                SecretsKey::parse,
+            )?,
+            log_format: log_format(env)?,
+            max_concurrent_activities: optional(
+                env,
+                "WORKER_MAX_CONCURRENT_ACTIVITIES",
+                "an integer between 1 and 1024",
+                |v| v.parse().ok().filter(|n| (1..=1024).contains(n)),
+            )?
+            .unwrap_or(32),
+        })
+    }
+}
+
+fn default_bind() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+fn artifact_store(env: &impl Env) -> Result<ArtifactStore, ConfigError> {
+    match optional(
+        env,
+        "ARTIFACT_STORE",
+        ArtifactStore::EXPECTED,
+        ArtifactStore::parse,
+    )? {
+        Some(store) => Ok(store),
+        None => Ok(ArtifactStore::Local(
+            default_data_dir(env).join("artifacts"),
+        )),
+    }
+}
+
+fn log_format(env: &impl Env) -> Result<LogFormat, ConfigError> {
+    Ok(
+        optional(env, "LOG_FORMAT", LogFormat::EXPECTED, LogFormat::parse)?
+            .unwrap_or(LogFormat::Auto),
+    )
+}
+
+/// `$XDG_DATA_HOME/agentclash`, falling back to `~/.local/share/agentclash`.
+pub fn default_data_dir(env: &impl Env) -> PathBuf {
+    let base = env
+        .get("XDG_DATA_HOME")
+        .filter(|v| v.starts_with('/'))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home(env).join(".local/share"));
+    base.join("agentclash")
+}
+
+/// `$XDG_CONFIG_HOME/agentclash`, falling back to `~/.config/agentclash`.
+pub fn default_config_dir(env: &impl Env) -> PathBuf {
+    let base = env
+        .get("XDG_CONFIG_HOME")
+        .filter(|v| v.starts_with('/'))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home(env).join(".config"));
+    base.join("agentclash")
+}
+
+fn home(env: &impl Env) -> PathBuf {
+    env.get("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp"))
+}
+
+/// Reads a required variable and parses it, naming the variable on failure.
+pub fn required<T>(
+    env: &impl Env,
+    var: &'static str,
+    expected: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, ConfigError> {
+    optional(env, var, expected, parse)?.ok_or_else(|| ConfigError::missing(var, expected))
+}
+
+/// Reads an optional variable (unset or empty means absent) and parses it.
+pub fn optional<T>(
+    env: &impl Env,
+    var: &'static str,
+    expected: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<Option<T>, ConfigError> {
+    match env.get(var) {
+        None => Ok(None),
+        Some(raw) if raw.trim().is_empty() => Ok(None),
+        Some(raw) => parse(raw.trim())
+            .map(Some)
+            .ok_or_else(|| ConfigError::invalid(var, expected)),
+    }
+}
+
+fn name(env: &impl Env, var: &'static str, default: &str) -> Result<String, ConfigError> {
+    let expected = "a name of letters, digits, '.', '-' or '_' (at most 200 characters)";
+    Ok(optional(env, var, expected, |v| {
+        let ok = v.len() <= 200
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        ok.then(|| v.to_owned())
+    })?
+    .unwrap_or_else(|| default.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    const BASE: &[(&str, &str)] = &[
+        ("DATABASE_URL", "postgres://u:secretpw@127.0.0.1:5432/db"),
+        ("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
+        ("HOME", "/home/u"),
+    ];
+
+    #[test]
+    fn minimal_api_config_gets_documented_defaults() {
+        let cfg = ApiConfig::from_env(&env(BASE)).expect("valid");
+        assert_eq!(cfg.bind.to_string(), DEFAULT_API_BIND);
+        assert_eq!(cfg.temporal.namespace, "default");
+        assert_eq!(cfg.temporal.task_queue, DEFAULT_TASK_QUEUE);
+        assert_eq!(cfg.temporal.address.url(), "http://127.0.0.1:7233");
+        assert_eq!(
+            cfg.artifact_store,
+            ArtifactStore::Local(PathBuf::from("/home/u/.local/share/agentclash/artifacts"))
+        );
+        assert!(cfg.redis_url.is_none());
+    }
+
+    #[test]
+    fn missing_database_url_names_the_variable() {
+        let err = ApiConfig::from_env(&env(&[("TEMPORAL_ADDRESS", "x:1")])).expect_err("missing");
+        assert_eq!(err.var, "DATABASE_URL");
+        assert!(
+            err.to_string()
+                .starts_with("DATABASE_URL: is not set; expected a postgres://")
+        );
+    }
+
+    #[test]
+    fn nonsense_values_name_the_variable_and_never_echo_the_value() {
+        for (var, bad) in [
+            ("DATABASE_URL", "nonsense"),
+            ("TEMPORAL_ADDRESS", "no port here"),
+            ("API_BIND", "localhost"),
+            ("ARTIFACT_STORE", "ftp://x"),
+            ("REDIS_URL", "http://x"),
+            ("AGENTCLASH_SECRETS_KEY", "tooshort"),
+            ("LOG_FORMAT", "xml"),
+            ("TEMPORAL_NAMESPACE", "bad namespace!"),
+        ] {
+            let mut e = env(BASE);
+            e.insert(var.to_owned(), bad.to_owned());
+            let err = ApiConfig::from_env(&e).expect_err(var);
+            assert_eq!(err.var, var);
+            let line = err.to_string();
+            assert!(!line.contains('\n'), "one line: {line}");
+            assert!(!line.contains(bad), "value must not be echoed: {line}");
+        }
+    }
+
+    #[test]
+    fn database_url_is_redacted_in_debug_output() {
+        let cfg = ApiConfig::from_env(&env(BASE)).expect("valid");
+        assert!(!format!("{cfg:?}").contains("secretpw"));
+        assert_eq!(
+            cfg.database_url.expose(),
+            "postgres://u:secretpw@127.0.0.1:5432/db"
+        );
+    }
+
+    #[test]
+    fn worker_config_reads_concurrency_with_bounds() {
+        let mut e = env(BASE);
+        e.insert("WORKER_MAX_CONCURRENT_ACTIVITIES".into(), "0".into());
+        assert_eq!(
+            WorkerConfig::from_env(&e)
+                .expect_err("0 is out of range")
+                .var,
+            "WORKER_MAX_CONCURRENT_ACTIVITIES"
+        );
+        e.insert("WORKER_MAX_CONCURRENT_ACTIVITIES".into(), "8".into());
+        assert_eq!(
+            WorkerConfig::from_env(&e)
+                .expect("valid")
+                .max_concurrent_activities,
+            8
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! Domain vocabulary shared by every AgentClash crate.
+//!
+//! This crate is deliberately free of I/O and async: it names things (ids,
+//! lifecycle states and the transitions between them, API error codes) so
+//! that the store, the workflows, the API and the CLI agree on them.
+
+pub mod error_code;
+pub mod ids;
+pub mod status;
+
+pub use error_code::ErrorCode;
+pub use ids::{RunAgentId, RunId, WorkspaceId};
+pub use status::{RunAgentStatus, RunStatus, UnknownStatus};

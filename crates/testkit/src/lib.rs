@@ -1,0 +1,130 @@
+//! Test-only fixtures.
+//!
+//! `make test` runs every test under `agentclash-test-env`, which starts one
+//! Postgres cluster and one Temporal dev server for the whole run and exports
+//! their addresses. Each test then gets its own database ([`TestDb`]) and its
+//! own Temporal task queue ([`unique_task_queue`]), so tests are independent
+//! and run in parallel.
+
+use agentclash_store::Store;
+
+/// Postgres server URL without a database path, exported by the harness.
+pub const PG_URL_VAR: &str = "AGENTCLASH_TEST_PG_URL";
+/// Temporal frontend `host:port`, exported by the harness.
+pub const TEMPORAL_ADDRESS_VAR: &str = "AGENTCLASH_TEST_TEMPORAL_ADDRESS";
+
+fn harness_var(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!(
+            "{var} is not set: integration tests need the shared test services; run them with \
+             `make test` or `agentclash-test-env -- cargo nextest run`"
+        )
+    })
+}
+
+/// A fresh, migrated database on the shared test cluster.
+#[derive(Debug, Clone)]
+pub struct TestDb {
+    /// Store connected to the database.
+    pub store: Store,
+    /// Its connection URL (for processes started by the test).
+    pub url: String,
+    /// Its name.
+    pub name: String,
+}
+
+impl TestDb {
+    /// Creates an empty database with every migration applied.
+    pub async fn new() -> Self {
+        let db = Self::empty().await;
+        db.store
+            .migrate()
+            .await
+            .expect("migrations apply to a fresh database");
+        db
+    }
+
+    /// Creates an empty database without running migrations.
+    pub async fn empty() -> Self {
+        let server = harness_var(PG_URL_VAR);
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let admin = Store::connect_lazy(&format!("{server}/postgres")).expect("admin url parses");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(admin.pool())
+            .await
+            .expect("test database can be created");
+        admin.close().await;
+        let url = format!("{server}/{name}");
+        let store = Store::connect_lazy(&url).expect("test url parses");
+        Self { store, url, name }
+    }
+}
+
+/// The shared Temporal dev server's address (`host:port`).
+pub fn temporal_address() -> String {
+    harness_var(TEMPORAL_ADDRESS_VAR)
+}
+
+/// A task queue no other test uses, so workers of parallel tests never steal
+/// each other's workflows.
+pub fn unique_task_queue(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A Temporal worker for the run task queue, running on its own thread (the
+/// SDK's worker future is not `Send`). Dropping it shuts the worker down.
+///
+/// Tests that use it must run on a multi-thread runtime
+/// (`#[tokio::test(flavor = "multi_thread")]`): on a current-thread runtime
+/// the API's Temporal client stalls while a worker runs in the process.
+pub struct TestWorker {
+    shutdown: Option<Box<dyn Fn() + Send>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestWorker {
+    /// Starts a worker polling `task_queue` on the shared Temporal server,
+    /// writing to `store`. Returns once the worker is registered.
+    pub fn spawn(store: Store, task_queue: &str) -> Self {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Box<dyn Fn() + Send>>();
+        let task_queue = task_queue.to_owned();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("test worker runtime builds");
+            runtime.block_on(async move {
+                let address = format!("http://{}", temporal_address());
+                let client = agentclash_workflows::connect(&address, "default", "test-worker")
+                    .await
+                    .expect("test worker connects to Temporal");
+                let sdk_runtime = temporalio_sdk::Runtime::from_current_tokio(Default::default())
+                    .expect("temporal runtime");
+                let options = agentclash_workflows::worker_options(&task_queue, store, 8)
+                    .expect("worker options");
+                let mut worker = temporalio_sdk::Worker::new(&sdk_runtime, client, options)
+                    .expect("worker builds");
+                let handle = worker.shutdown_handle();
+                ready_tx.send(Box::new(handle)).expect("test is waiting");
+                worker.run().await.expect("worker runs until shut down");
+            });
+        });
+        let shutdown = ready_rx.recv().expect("worker thread reports readiness");
+        Self {
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for TestWorker {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            shutdown();
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Temporal workflows and activities: the glue that drives a run.
+//!
+//! This is the only crate that combines the store with (later) the agent loop
+//! and scoring. Workflow code is deterministic and does no I/O; every side
+//! effect is an activity. The API starts workflows through [`start_run`]; the
+//! worker hosts them through [`worker_options`].
+
+mod activities;
+mod run_workflow;
+pub mod temporal;
+
+pub use activities::{RunActivities, TransitionInput};
+pub use run_workflow::{RunWorkflow, RunWorkflowInput};
+pub use temporal::{TemporalError, connect, ping, start_run, worker_options};
