@@ -63,7 +63,12 @@ pub(crate) fn http_get(
     path: &str,
     timeout: Duration,
 ) -> Result<(u16, String), String> {
-    let fail = |e: std::io::Error| format!("GET http://{addr}{path}: {e}");
+    let fail = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+            format!("GET http://{addr}{path}: no answer within {timeout:?}")
+        }
+        _ => format!("GET http://{addr}{path}: {e}"),
+    };
     let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(fail)?;
     stream.set_read_timeout(Some(timeout)).map_err(fail)?;
     stream.set_write_timeout(Some(timeout)).map_err(fail)?;

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Serialize;
+use std::time::Duration;
 
 /// Always 200 while the process serves requests.
 pub async fn live() -> Json<serde_json::Value> {
@@ -46,13 +47,27 @@ struct Dependencies {
     temporal: Dependency,
 }
 
+/// How long readiness waits for each dependency; short, so supervisors and
+/// load balancers get an answer well within their own timeouts.
+const CHECK_TIMEOUT: Duration = Duration::from_millis(1500);
+
 /// 200 when Postgres and Temporal both answer, else 503; the body names each
 /// dependency and its state either way. Both are checked concurrently.
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    let (postgres, temporal) = tokio::join!(state.store.ping(), state.temporal.check());
+    let (postgres, temporal) = tokio::join!(
+        tokio::time::timeout(CHECK_TIMEOUT, state.store.ping()),
+        tokio::time::timeout(CHECK_TIMEOUT, state.temporal.check()),
+    );
     let dependencies = Dependencies {
-        postgres: Dependency::from_result(postgres.map_err(|_| "not reachable")),
-        temporal: Dependency::from_result(temporal),
+        postgres: Dependency::from_result(match postgres {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err("not reachable".to_owned()),
+            Err(_) => Err("no answer within 1.5 s".to_owned()),
+        }),
+        temporal: Dependency::from_result(match temporal {
+            Ok(result) => result.map_err(|e| e.to_string()),
+            Err(_) => Err("no answer within 1.5 s".to_owned()),
+        }),
     };
     let ready = dependencies.postgres.state == "up" && dependencies.temporal.state == "up";
     let status = if ready {
