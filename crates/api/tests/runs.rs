@@ -10,15 +10,7 @@ use std::time::Duration;
 async fn wait_for_terminal(api: &common::TestApi, id: &str) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let run: Value = api
-            .http
-            .get(api.url(&format!("/v1/runs/{id}")))
-            .send()
-            .await
-            .expect("send")
-            .json()
-            .await
-            .expect("json");
+        let (_, run) = api.get_json(&format!("/v1/runs/{id}")).await;
         if ["completed", "failed", "cancelled"].contains(&run["status"].as_str().unwrap_or("")) {
             return run;
         }
@@ -74,15 +66,7 @@ async fn a_created_run_is_driven_to_completed_by_the_worker() {
         ]
     );
 
-    let listed: Value = api
-        .http
-        .get(api.url("/v1/runs"))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let (_, listed) = api.get_json("/v1/runs").await;
     assert_eq!(listed["items"][0]["id"], id.as_str());
 }
 
@@ -102,15 +86,7 @@ async fn a_run_started_before_any_worker_completes_once_one_appears() {
         .expect("json");
     let id = created["id"].as_str().expect("id").to_owned();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let waiting: Value = api
-        .http
-        .get(api.url(&format!("/v1/runs/{id}")))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let (_, waiting) = api.get_json(&format!("/v1/runs/{id}")).await;
     assert_eq!(
         waiting["status"], "queued",
         "nothing can move it without a worker"
@@ -133,15 +109,7 @@ async fn when_temporal_is_down_the_run_is_failed_with_a_reason_and_the_answer_is
     let (status, code, message) = error_of(r).await;
     assert_eq!((status, code.as_str()), (503, "unavailable"));
     assert!(message.contains("Temporal"), "{message}");
-    let listed: Value = api
-        .http
-        .get(api.url("/v1/runs"))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let (_, listed) = api.get_json("/v1/runs").await;
     let run = &listed["items"][0];
     assert_eq!(run["name"], "doomed");
     assert_eq!(run["status"], "failed", "never stuck in queued: {run}");
@@ -154,60 +122,39 @@ async fn when_temporal_is_down_the_run_is_failed_with_a_reason_and_the_answer_is
 #[tokio::test]
 async fn readiness_names_each_dependency_and_its_state() {
     let db = TestDb::new().await;
-    let up = start(db.store.clone(), &temporal_address(), 4096).await;
-    let r = up
-        .http
-        .get(up.url("/healthz/ready"))
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(r.status(), 200);
-    let body: Value = r.json().await.expect("json");
-    assert_eq!(body["dependencies"]["postgres"]["state"], "up");
-    assert_eq!(body["dependencies"]["temporal"]["state"], "up");
-
-    let no_temporal = start(db.store.clone(), &dead_address(), 4096).await;
-    let r = no_temporal
-        .http
-        .get(no_temporal.url("/healthz/ready"))
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(r.status(), 503);
-    let body: Value = r.json().await.expect("json");
-    assert_eq!(body["dependencies"]["postgres"]["state"], "up");
-    assert_eq!(body["dependencies"]["temporal"]["state"], "down");
-
     let dead_db =
         agentclash_store::Store::connect_lazy(&format!("postgres://x@{}/x", dead_address()))
             .expect("url");
-    let no_postgres = start(dead_db, &temporal_address(), 4096).await;
-    let r = no_postgres
-        .http
-        .get(no_postgres.url("/healthz/ready"))
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(r.status(), 503);
-    let body: Value = r.json().await.expect("json");
-    assert_eq!(body["dependencies"]["postgres"]["state"], "down");
-    assert_eq!(body["dependencies"]["temporal"]["state"], "up");
-    // Other requests answer a JSON 503 rather than hanging or crashing.
-    let r = no_postgres
-        .http
-        .get(no_postgres.url("/v1/runs"))
-        .send()
-        .await
-        .expect("send");
-    let (status, code, message) = error_of(r).await;
-    assert_eq!((status, code.as_str()), (503, "unavailable"));
-    assert!(message.contains("database"), "{message}");
-    // Liveness does not depend on anything.
-    let r = no_postgres
-        .http
-        .get(no_postgres.url("/healthz"))
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(r.status(), 200);
+    let cases = [
+        (db.store.clone(), temporal_address(), 200, "up", "up"),
+        (db.store.clone(), dead_address(), 503, "up", "down"),
+        (dead_db, temporal_address(), 503, "down", "up"),
+    ];
+    for (store, temporal, status, postgres_state, temporal_state) in cases {
+        let api = start(store, &temporal, 4096).await;
+        let (got, body) = api.get_json("/healthz/ready").await;
+        assert_eq!(got, status, "{body}");
+        assert_eq!(
+            body["dependencies"]["postgres"]["state"], postgres_state,
+            "{body}"
+        );
+        assert_eq!(
+            body["dependencies"]["temporal"]["state"], temporal_state,
+            "{body}"
+        );
+        if postgres_state == "down" {
+            // Other requests answer a JSON 503 rather than hanging or crashing.
+            let r = api
+                .http
+                .get(api.url("/v1/runs"))
+                .send()
+                .await
+                .expect("send");
+            let (status, code, message) = error_of(r).await;
+            assert_eq!((status, code.as_str()), (503, "unavailable"));
+            assert!(message.contains("database"), "{message}");
+            // Liveness does not depend on anything.
+            assert_eq!(api.get_json("/healthz").await.0, 200);
+        }
+    }
 }

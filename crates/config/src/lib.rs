@@ -126,12 +126,7 @@ impl ApiConfig {
     /// Reads and validates every variable the API uses.
     pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
         Ok(Self {
-            database_url: required(
-                env,
-                "DATABASE_URL",
-                DatabaseUrl::EXPECTED,
-                DatabaseUrl::parse,
-            )?,
+            database_url: database_url(env)?,
             temporal: TemporalConfig::from_env(env)?,
             bind: optional(
                 env,
@@ -142,12 +137,7 @@ impl ApiConfig {
             .unwrap_or_else(default_bind),
             artifact_store: artifact_store(env)?,
             redis_url: optional(env, "REDIS_URL", RedisUrl::EXPECTED, RedisUrl::parse)?,
-            secrets_key: optional(
-                env,
-                "AGENTCLASH_SECRETS_KEY",
-                SecretsKey::EXPECTED,
-                SecretsKey::parse,
-            )?,
+            secrets_key: secrets_key(env)?,
             log_format: log_format(env)?,
             max_body_bytes: optional(
                 env,
@@ -168,20 +158,10 @@ impl WorkerConfig {
     /// Reads and validates every variable the worker uses.
     pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
         Ok(Self {
-            database_url: required(
-                env,
-                "DATABASE_URL",
-                DatabaseUrl::EXPECTED,
-                DatabaseUrl::parse,
-            )?,
+            database_url: database_url(env)?,
             temporal: TemporalConfig::from_env(env)?,
             artifact_store: artifact_store(env)?,
-            secrets_key: optional(
-                env,
-                "AGENTCLASH_SECRETS_KEY",
-                SecretsKey::EXPECTED,
-                SecretsKey::parse,
-            )?,
+            secrets_key: secrets_key(env)?,
             log_format: log_format(env)?,
             max_concurrent_activities: optional(
                 env,
@@ -196,6 +176,24 @@ impl WorkerConfig {
 
 fn default_bind() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+fn database_url(env: &impl Env) -> Result<DatabaseUrl, ConfigError> {
+    required(
+        env,
+        "DATABASE_URL",
+        DatabaseUrl::EXPECTED,
+        DatabaseUrl::parse,
+    )
+}
+
+fn secrets_key(env: &impl Env) -> Result<Option<SecretsKey>, ConfigError> {
+    optional(
+        env,
+        "AGENTCLASH_SECRETS_KEY",
+        SecretsKey::EXPECTED,
+        SecretsKey::parse,
+    )
 }
 
 fn artifact_store(env: &impl Env) -> Result<ArtifactStore, ConfigError> {

@@ -82,6 +82,27 @@ impl Store {
         Ok(())
     }
 
+    /// Creates an empty database on the same server (tests and benchmarks).
+    /// The name must be a plain lowercase identifier.
+    pub async fn create_database(&self, name: &str) -> Result<(), StoreError> {
+        let valid = !name.is_empty()
+            && name.len() <= 63
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            return Err(StoreError::Config(format!(
+                "`{name}` is not a plain database name"
+            )));
+        }
+        // Identifiers cannot be bound as parameters; `name` is validated above.
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Closes every connection (graceful shutdown).
     pub async fn close(&self) {
         self.pool.close().await;

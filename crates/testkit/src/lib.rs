@@ -49,8 +49,8 @@ impl TestDb {
         let server = harness_var(PG_URL_VAR);
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
         let admin = Store::connect_lazy(&format!("{server}/postgres")).expect("admin url parses");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(admin.pool())
+        admin
+            .create_database(&name)
             .await
             .expect("test database can be created");
         admin.close().await;
@@ -86,8 +86,15 @@ impl TestWorker {
     /// Starts a worker polling `task_queue` on the shared Temporal server,
     /// writing to `store`. Returns once the worker is registered.
     pub fn spawn(store: Store, task_queue: &str) -> Self {
+        Self::spawn_at(&temporal_address(), store, task_queue)
+    }
+
+    /// Like [`TestWorker::spawn`] against the Temporal server at `address`
+    /// (`host:port`).
+    pub fn spawn_at(address: &str, store: Store, task_queue: &str) -> Self {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Box<dyn Fn() + Send>>();
         let task_queue = task_queue.to_owned();
+        let address = format!("http://{address}");
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -95,7 +102,6 @@ impl TestWorker {
                 .build()
                 .expect("test worker runtime builds");
             runtime.block_on(async move {
-                let address = format!("http://{}", temporal_address());
                 let client = agentclash_workflows::connect(&address, "default", "test-worker")
                     .await
                     .expect("test worker connects to Temporal");
