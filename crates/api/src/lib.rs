@@ -5,6 +5,8 @@
 //! request ids, tracing, metrics, the JSON error envelope, panic capture and
 //! the body size cap.
 
+pub mod auth;
+mod bootstrap;
 pub mod error;
 mod extract;
 mod layers;
@@ -13,6 +15,7 @@ mod routes;
 mod state;
 mod temporal;
 
+pub use bootstrap::{LocalBootstrap, bootstrap_local};
 pub use error::ApiError;
 pub use state::AppState;
 pub use temporal::TemporalHandle;

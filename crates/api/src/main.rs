@@ -6,7 +6,7 @@ use agentclash_config::{
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "usage: agentclash-api [serve|migrate]";
+const USAGE: &str = "usage: agentclash-api [serve|migrate|bootstrap-local EMAIL]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -26,6 +26,7 @@ async fn main() -> ExitCode {
         .await
         .map_err(anyhow::Error::from),
         Some("migrate") => migrate(&config).await,
+        Some("bootstrap-local") => bootstrap(&config, std::env::args().nth(2)).await,
         Some(other) => {
             eprintln!("agentclash-api: unknown command `{other}`\n{USAGE}");
             return ExitCode::from(2);
@@ -50,5 +51,26 @@ async fn migrate(config: &ApiConfig) -> anyhow::Result<()> {
     store.migrate().await?;
     store.close().await;
     println!("migrations applied");
+    Ok(())
+}
+
+/// Creates the local admin, organization, workspace and a CLI token; prints
+/// them as JSON on stdout. The password comes from
+/// `AGENTCLASH_BOOTSTRAP_PASSWORD` so it never appears in a process listing.
+async fn bootstrap(config: &ApiConfig, email: Option<String>) -> anyhow::Result<()> {
+    let email =
+        email.ok_or_else(|| anyhow::anyhow!("bootstrap-local needs the admin email\n{USAGE}"))?;
+    let password = std::env::var("AGENTCLASH_BOOTSTRAP_PASSWORD").map_err(|_| {
+        anyhow::anyhow!("AGENTCLASH_BOOTSTRAP_PASSWORD: is not set; expected the admin password")
+    })?;
+    let store = agentclash_store::Store::connect_with_retry(
+        config.database_url.expose(),
+        Duration::from_secs(30),
+    )
+    .await?;
+    store.migrate().await?;
+    let created = agentclash_api::bootstrap_local(&store, &email, &password).await?;
+    store.close().await;
+    println!("{}", serde_json::to_string(&created)?);
     Ok(())
 }

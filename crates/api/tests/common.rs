@@ -8,10 +8,14 @@ use agentclash_config::{TemporalAddress, TemporalConfig};
 use agentclash_store::Store;
 use std::net::SocketAddr;
 
-/// A running API server and a client for it.
+/// A running API server, a tenant and clients for it.
 pub struct TestApi {
     pub base: String,
+    /// Sends the tenant's bearer token on every request.
     pub http: reqwest::Client,
+    /// Sends no credentials.
+    pub anonymous: reqwest::Client,
+    pub tenant: agentclash_testkit::Tenant,
     pub task_queue: String,
 }
 
@@ -19,6 +23,29 @@ impl TestApi {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+
+    /// A path under the tenant's workspace, e.g. `ws_path("/runs")`.
+    pub fn ws_path(&self, path: &str) -> String {
+        format!("/v1/workspaces/{}{path}", self.tenant.workspace.id)
+    }
+
+    /// A URL under the tenant's workspace.
+    pub fn ws_url(&self, path: &str) -> String {
+        self.url(&self.ws_path(path))
+    }
+}
+
+/// A client that sends `token` as a bearer token on every request.
+pub fn client_with_token(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("ascii token"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }
 
 /// Temporal settings pointing at the shared test server (or `address`).
@@ -50,8 +77,25 @@ pub async fn serve(router: axum::Router) -> String {
     format!("http://{addr}")
 }
 
+/// Starts the full app over a fresh database with one tenant, with Temporal
+/// at `temporal_address`.
+pub async fn start_with_tenant(
+    temporal_address: &str,
+    max_body: usize,
+) -> (TestApi, agentclash_testkit::TestDb) {
+    let db = agentclash_testkit::TestDb::new().await;
+    let tenant = db.tenant("owner").await;
+    let api = start(db.store.clone(), tenant, temporal_address, max_body).await;
+    (api, db)
+}
+
 /// Starts the full app over `store`, with Temporal at `temporal_address`.
-pub async fn start(store: Store, temporal_address: &str, max_body: usize) -> TestApi {
+pub async fn start(
+    store: Store,
+    tenant: agentclash_testkit::Tenant,
+    temporal_address: &str,
+    max_body: usize,
+) -> TestApi {
     let task_queue = agentclash_testkit::unique_task_queue("api-test");
     let state = AppState::new(
         store,
@@ -61,7 +105,9 @@ pub async fn start(store: Store, temporal_address: &str, max_body: usize) -> Tes
     let base = serve(agentclash_api::app(state, max_body)).await;
     TestApi {
         base,
-        http: reqwest::Client::new(),
+        http: client_with_token(&tenant.token),
+        anonymous: reqwest::Client::new(),
+        tenant,
         task_queue,
     }
 }

@@ -6,12 +6,11 @@ mod common;
 use agentclash_api::AppState;
 use agentclash_testkit::TestDb;
 use axum::routing::get;
-use common::{dead_address, error_of, start};
+use common::{dead_address, error_of, start_with_tenant};
 
 #[tokio::test]
 async fn every_kind_of_error_uses_the_json_envelope() {
-    let db = TestDb::new().await;
-    let api = start(db.store, &dead_address(), 4096).await;
+    let (api, _db) = start_with_tenant(&dead_address(), 4096).await;
     let http = &api.http;
 
     let r = http
@@ -24,12 +23,12 @@ async fn every_kind_of_error_uses_the_json_envelope() {
         (404, "not_found".into(), "no such route".into())
     );
 
-    let r = http.delete(api.url("/v1/runs")).send().await.expect("send");
+    let r = http.delete(api.ws_url("/runs")).send().await.expect("send");
     let (status, code, _) = error_of(r).await;
     assert_eq!((status, code.as_str()), (405, "method_not_allowed"));
 
     let r = http
-        .post(api.url("/v1/runs"))
+        .post(api.ws_url("/runs"))
         .header("content-type", "application/json")
         .body(format!("{{\"name\":\"{}\"}}", "x".repeat(10_000)))
         .send()
@@ -39,7 +38,7 @@ async fn every_kind_of_error_uses_the_json_envelope() {
     assert_eq!((status, code.as_str()), (413, "payload_too_large"));
 
     let r = http
-        .post(api.url("/v1/runs"))
+        .post(api.ws_url("/runs"))
         .body("{}")
         .send()
         .await
@@ -48,7 +47,7 @@ async fn every_kind_of_error_uses_the_json_envelope() {
     assert_eq!((status, code.as_str()), (415, "unsupported_media_type"));
 
     let r = http
-        .post(api.url("/v1/runs"))
+        .post(api.ws_url("/runs"))
         .json(&serde_json::json!({ "nmae": "typo" }))
         .send()
         .await
@@ -58,7 +57,7 @@ async fn every_kind_of_error_uses_the_json_envelope() {
     assert!(message.contains("unknown field `nmae`"), "{message}");
 
     let r = http
-        .post(api.url("/v1/runs"))
+        .post(api.ws_url("/runs"))
         .header("content-type", "application/json")
         .body("{not json")
         .send()
@@ -69,7 +68,7 @@ async fn every_kind_of_error_uses_the_json_envelope() {
     assert!(message.starts_with("malformed JSON"), "{message}");
 
     let r = http
-        .get(api.url("/v1/runs?limit=500"))
+        .get(api.ws_url("/runs?limit=500"))
         .send()
         .await
         .expect("send");
@@ -78,7 +77,7 @@ async fn every_kind_of_error_uses_the_json_envelope() {
     assert!(message.contains("limit"), "{message}");
 
     let r = http
-        .get(api.url("/v1/runs/not-a-uuid"))
+        .get(api.ws_url("/runs/not-a-uuid"))
         .send()
         .await
         .expect("send");
@@ -114,8 +113,7 @@ async fn a_panicking_handler_answers_500_in_the_envelope_and_the_server_survives
 
 #[tokio::test]
 async fn request_ids_are_generated_or_propagated() {
-    let db = TestDb::new().await;
-    let api = start(db.store, &dead_address(), 4096).await;
+    let (api, _db) = start_with_tenant(&dead_address(), 4096).await;
     let r = api
         .http
         .get(api.url("/healthz"))
@@ -139,14 +137,13 @@ async fn request_ids_are_generated_or_propagated() {
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_template_not_raw_path() {
-    let db = TestDb::new().await;
-    let api = start(db.store, &dead_address(), 4096).await;
+    let (api, _db) = start_with_tenant(&dead_address(), 4096).await;
     for id in [
         "01a20bc9-5f8d-705c-be2e-516269f773ee",
         "01a20bc9-5f8d-705c-be2e-516269f773ef",
     ] {
         api.http
-            .get(api.url(&format!("/v1/runs/{id}")))
+            .get(api.ws_url(&format!("/runs/{id}")))
             .send()
             .await
             .expect("send");
@@ -167,7 +164,7 @@ async fn metrics_count_requests_by_route_template_not_raw_path() {
         .expect("body");
     assert!(
         text.contains(
-            r#"http_requests_total{method="GET",route="/v1/runs/{run_id}",status="404"} 2"#
+            r#"http_requests_total{method="GET",route="/v1/workspaces/{workspace_id}/runs/{run_id}",status="404"} 2"#
         ),
         "{text}"
     );

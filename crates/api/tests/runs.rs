@@ -3,14 +3,14 @@
 mod common;
 
 use agentclash_testkit::{TestDb, TestWorker, temporal_address};
-use common::{dead_address, error_of, start};
+use common::{dead_address, error_of, start, start_with_tenant};
 use serde_json::Value;
 use std::time::Duration;
 
 async fn wait_for_terminal(api: &common::TestApi, id: &str) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let (_, run) = api.get_json(&format!("/v1/runs/{id}")).await;
+        let (_, run) = api.get_json(&api.ws_path(&format!("/runs/{id}"))).await;
         if ["completed", "failed", "cancelled"].contains(&run["status"].as_str().unwrap_or("")) {
             return run;
         }
@@ -24,13 +24,12 @@ async fn wait_for_terminal(api: &common::TestApi, id: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_created_run_is_driven_to_completed_by_the_worker() {
-    let db = TestDb::new().await;
-    let api = start(db.store.clone(), &temporal_address(), 1 << 20).await;
+    let (api, db) = start_with_tenant(&temporal_address(), 1 << 20).await;
     let _worker = TestWorker::spawn(db.store.clone(), &api.task_queue);
 
     let r = api
         .http
-        .post(api.url("/v1/runs"))
+        .post(api.ws_url("/runs"))
         .json(&serde_json::json!({ "name": "wiring" }))
         .send()
         .await
@@ -66,17 +65,16 @@ async fn a_created_run_is_driven_to_completed_by_the_worker() {
         ]
     );
 
-    let (_, listed) = api.get_json("/v1/runs").await;
+    let (_, listed) = api.get_json(&api.ws_path("/runs")).await;
     assert_eq!(listed["items"][0]["id"], id.as_str());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_started_before_any_worker_completes_once_one_appears() {
-    let db = TestDb::new().await;
-    let api = start(db.store.clone(), &temporal_address(), 1 << 20).await;
+    let (api, db) = start_with_tenant(&temporal_address(), 1 << 20).await;
     let created: Value = api
         .http
-        .post(api.url("/v1/runs"))
+        .post(api.ws_url("/runs"))
         .json(&serde_json::json!({}))
         .send()
         .await
@@ -86,7 +84,7 @@ async fn a_run_started_before_any_worker_completes_once_one_appears() {
         .expect("json");
     let id = created["id"].as_str().expect("id").to_owned();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let (_, waiting) = api.get_json(&format!("/v1/runs/{id}")).await;
+    let (_, waiting) = api.get_json(&api.ws_path(&format!("/runs/{id}"))).await;
     assert_eq!(
         waiting["status"], "queued",
         "nothing can move it without a worker"
@@ -97,11 +95,10 @@ async fn a_run_started_before_any_worker_completes_once_one_appears() {
 
 #[tokio::test]
 async fn when_temporal_is_down_the_run_is_failed_with_a_reason_and_the_answer_is_503() {
-    let db = TestDb::new().await;
-    let api = start(db.store.clone(), &dead_address(), 1 << 20).await;
+    let (api, _db) = start_with_tenant(&dead_address(), 1 << 20).await;
     let r = api
         .http
-        .post(api.url("/v1/runs"))
+        .post(api.ws_url("/runs"))
         .json(&serde_json::json!({ "name": "doomed" }))
         .send()
         .await
@@ -109,7 +106,7 @@ async fn when_temporal_is_down_the_run_is_failed_with_a_reason_and_the_answer_is
     let (status, code, message) = error_of(r).await;
     assert_eq!((status, code.as_str()), (503, "unavailable"));
     assert!(message.contains("Temporal"), "{message}");
-    let (_, listed) = api.get_json("/v1/runs").await;
+    let (_, listed) = api.get_json(&api.ws_path("/runs")).await;
     let run = &listed["items"][0];
     assert_eq!(run["name"], "doomed");
     assert_eq!(run["status"], "failed", "never stuck in queued: {run}");
@@ -122,6 +119,7 @@ async fn when_temporal_is_down_the_run_is_failed_with_a_reason_and_the_answer_is
 #[tokio::test]
 async fn readiness_names_each_dependency_and_its_state() {
     let db = TestDb::new().await;
+    let tenant = db.tenant("owner").await;
     let dead_db =
         agentclash_store::Store::connect_lazy(&format!("postgres://x@{}/x", dead_address()))
             .expect("url");
@@ -131,7 +129,7 @@ async fn readiness_names_each_dependency_and_its_state() {
         (dead_db, temporal_address(), 503, "down", "up"),
     ];
     for (store, temporal, status, postgres_state, temporal_state) in cases {
-        let api = start(store, &temporal, 4096).await;
+        let api = start(store, tenant.clone(), &temporal, 4096).await;
         let (got, body) = api.get_json("/healthz/ready").await;
         assert_eq!(got, status, "{body}");
         assert_eq!(
@@ -146,7 +144,7 @@ async fn readiness_names_each_dependency_and_its_state() {
             // Other requests answer a JSON 503 rather than hanging or crashing.
             let r = api
                 .http
-                .get(api.url("/v1/runs"))
+                .get(api.ws_url("/runs"))
                 .send()
                 .await
                 .expect("send");

@@ -73,7 +73,17 @@ async fn bench(stack: &Stack, runs: usize, concurrency: usize) -> anyhow::Result
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum_serve(listener, agentclash_api::app(state, 1 << 20)).await });
     let worker = TestWorker::spawn_at(&stack.temporal_address(), store.clone(), TASK_QUEUE);
-    let http = reqwest::Client::new();
+    let tenant =
+        agentclash_api::bootstrap_local(&store, "bench@agentclash.local", "bench-password").await?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {}", tenant.token).parse()?,
+    );
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?;
+    let base = format!("{base}/v1/workspaces/{}", tenant.workspace_id);
 
     // Warm-up: one run so connections and caches exist before timing.
     one_run(&http, &base).await?;
@@ -128,7 +138,7 @@ async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router) {
 async fn one_run(http: &reqwest::Client, base: &str) -> anyhow::Result<(Duration, Duration)> {
     let t0 = Instant::now();
     let created: serde_json::Value = http
-        .post(format!("{base}/v1/runs"))
+        .post(format!("{base}/runs"))
         .json(&serde_json::json!({ "name": "bench" }))
         .send()
         .await?

@@ -29,7 +29,7 @@ impl Run {
     }
 }
 
-/// `POST /v1/runs` body.
+/// Body of a run creation.
 #[derive(Debug, Serialize)]
 struct CreateRun<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,7 +57,7 @@ pub struct ApiClient {
 impl ApiClient {
     /// A client for `base` (e.g. `http://localhost:8080`). Proxies from the
     /// environment are not used for a loopback API.
-    pub fn new(base: &str) -> anyhow::Result<Self> {
+    pub fn new(base: &str, token: Option<&str>) -> anyhow::Result<Self> {
         let base = Url::parse(base)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
@@ -73,44 +73,52 @@ impl ApiClient {
         if is_loopback(&base) {
             builder = builder.no_proxy();
         }
+        if let Some(token) = token {
+            let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+                .map_err(|_| fail(exit::AUTH, "the API token contains invalid characters"))?;
+            value.set_sensitive(true);
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+            builder = builder.default_headers(headers);
+        }
         Ok(Self {
             base,
             http: builder.build()?,
         })
     }
 
-    /// `POST /v1/runs`.
-    pub async fn create_run(&self, name: Option<&str>) -> anyhow::Result<Run> {
-        self.call(Method::POST, "/v1/runs", Some(&CreateRun { name }))
-            .await
+    /// `POST /v1/workspaces/{workspace}/runs`.
+    pub async fn create_run(&self, workspace: &str, name: Option<&str>) -> anyhow::Result<Run> {
+        let url = self.segments(&["v1", "workspaces", workspace, "runs"])?;
+        self.send(
+            self.http
+                .request(Method::POST, url)
+                .json(&CreateRun { name }),
+        )
+        .await
     }
 
-    /// `GET /v1/runs/{id}`.
-    pub async fn get_run(&self, id: &str) -> anyhow::Result<Run> {
-        let mut url = self.url("/v1/runs")?;
-        url.path_segments_mut()
-            .map_err(|()| fail(exit::VALIDATION, "the API URL cannot have a path"))?
-            .push(id);
+    /// `GET /v1/workspaces/{workspace}/runs/{id}`.
+    pub async fn get_run(&self, workspace: &str, id: &str) -> anyhow::Result<Run> {
+        let url = self.segments(&["v1", "workspaces", workspace, "runs", id])?;
         self.send(self.http.get(url)).await
     }
 
+    /// The base URL plus percent-encoded path segments.
+    fn segments(&self, segments: &[&str]) -> anyhow::Result<Url> {
+        let mut url = self.base.clone();
+        url.path_segments_mut()
+            .map_err(|()| fail(exit::VALIDATION, "the API URL cannot have a path"))?
+            .pop_if_empty()
+            .extend(segments);
+        Ok(url)
+    }
+
+    #[cfg(test)]
     fn url(&self, path: &str) -> anyhow::Result<Url> {
         let joined = format!("{}{path}", self.base.as_str().trim_end_matches('/'));
         Url::parse(&joined)
             .map_err(|e| fail(exit::VALIDATION, format!("invalid API URL {joined}: {e}")))
-    }
-
-    async fn call<B: Serialize>(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&B>,
-    ) -> anyhow::Result<Run> {
-        let mut request = self.http.request(method, self.url(path)?);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        self.send(request).await
     }
 
     async fn send<T: for<'de> Deserialize<'de>>(
@@ -209,8 +217,16 @@ mod tests {
 
     #[test]
     fn urls_are_validated_and_joined() {
-        assert!(ApiClient::new("localhost:8080").is_err());
-        let client = ApiClient::new("http://127.0.0.1:1/").expect("client");
+        assert!(ApiClient::new("localhost:8080", None).is_err());
+        let client = ApiClient::new("http://127.0.0.1:1", None).expect("client");
+        assert_eq!(
+            client
+                .segments(&["v1", "workspaces", "a b", "runs"])
+                .expect("url")
+                .as_str(),
+            "http://127.0.0.1:1/v1/workspaces/a%20b/runs"
+        );
+        let client = ApiClient::new("http://127.0.0.1:1/", None).expect("client");
         assert_eq!(
             client.url("/v1/runs").expect("url").as_str(),
             "http://127.0.0.1:1/v1/runs"

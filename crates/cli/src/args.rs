@@ -70,15 +70,19 @@ pub enum LocalCommand {
 /// `agentclash run ...`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Base URL of the AgentClash API.
+    /// Base URL of the AgentClash API [default: from the user config, else
+    /// http://localhost:8080].
+    #[arg(long, global = true, env = "AGENTCLASH_API_URL", value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Workspace id to act in [default: from the user config].
     #[arg(
+        short,
         long,
         global = true,
-        env = "AGENTCLASH_API_URL",
-        default_value = "http://localhost:8080",
-        value_name = "URL"
+        env = "AGENTCLASH_WORKSPACE",
+        value_name = "ID"
     )]
-    pub api_url: String,
+    pub workspace: Option<String>,
     /// Print the run as JSON.
     #[arg(long, global = true)]
     pub json: bool,

@@ -5,6 +5,8 @@ use std::fmt;
 
 /// Generic failure.
 pub const ERROR: u8 = 1;
+/// The command line is unusable (missing choice, bad flag).
+pub const USAGE: u8 = 2;
 /// The request was rejected as invalid.
 pub const VALIDATION: u8 = 64;
 /// The thing asked for does not exist.

@@ -3,6 +3,7 @@
 
 mod api;
 mod args;
+mod config;
 mod exit;
 mod local;
 mod output;

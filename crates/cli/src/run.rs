@@ -1,4 +1,4 @@
-//! `agentclash run create|get`: the temporary path that starts a run
+//! `agentclash run create|get`: starts a run in the selected workspace
 //! through the API and, with `--wait`, follows it to the end.
 
 use std::process::ExitCode;
@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::api::{ApiClient, Run};
 use crate::args::{RunArgs, RunCommand};
+use crate::config;
 use crate::exit::{self, fail};
 
 /// How often `--wait` polls the run.
@@ -22,16 +23,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let client = ApiClient::new(&args.api_url)?;
+    let settings = config::resolve(args.api_url, args.workspace)?;
+    let workspace = settings.require_workspace()?.to_owned();
+    let client = ApiClient::new(&settings.api_url, settings.token.as_deref())?;
     match args.command {
         RunCommand::Create { name, wait } => {
-            let run = client.create_run(name.as_deref()).await?;
+            let run = client.create_run(&workspace, name.as_deref()).await?;
             if !wait {
                 print_run(&run, args.json)?;
                 return Ok(ExitCode::SUCCESS);
             }
             eprintln!("run {} {}", run.id, run.status);
-            let run = wait_for_end(&client, run).await?;
+            let run = wait_for_end(&client, &workspace, run).await?;
             print_run(&run, args.json)?;
             Ok(if run.status == "completed" {
                 ExitCode::SUCCESS
@@ -40,7 +43,7 @@ async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
             })
         }
         RunCommand::Get { id } => {
-            print_run(&client.get_run(&id).await?, args.json)?;
+            print_run(&client.get_run(&workspace, &id).await?, args.json)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -48,7 +51,7 @@ async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
 
 /// Polls until the run is completed, failed or cancelled, reporting each
 /// status change on stderr.
-async fn wait_for_end(client: &ApiClient, mut run: Run) -> anyhow::Result<Run> {
+async fn wait_for_end(client: &ApiClient, workspace: &str, mut run: Run) -> anyhow::Result<Run> {
     let started = Instant::now();
     while !run.is_terminal() {
         if started.elapsed() >= WAIT_LIMIT {
@@ -63,7 +66,7 @@ async fn wait_for_end(client: &ApiClient, mut run: Run) -> anyhow::Result<Run> {
             ));
         }
         tokio::time::sleep(POLL).await;
-        let next = client.get_run(&run.id).await?;
+        let next = client.get_run(workspace, &run.id).await?;
         if next.status != run.status {
             eprintln!("run {} {}", next.id, next.status);
         }

@@ -20,6 +20,8 @@ const AMBIENT: &[&str] = &[
     "AGENTCLASH_LOCAL_PG_PORT",
     "AGENTCLASH_LOCAL_TEMPORAL_PORT",
     "AGENTCLASH_API_URL",
+    "AGENTCLASH_WORKSPACE",
+    "AGENTCLASH_TOKEN",
 ];
 
 fn agentclash(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -28,6 +30,8 @@ fn agentclash(args: &[&str], env: &[(&str, &str)]) -> Output {
     for var in AMBIENT {
         cmd.env_remove(var);
     }
+    // Never read the developer's own CLI config.
+    cmd.env("XDG_CONFIG_HOME", fresh_path("config"));
     cmd.envs(env.iter().copied());
     cmd.output().expect("agentclash runs")
 }
@@ -154,7 +158,7 @@ fn usage_errors_exit_2() {
 #[test]
 fn an_unreachable_api_is_a_one_line_retryable_error() {
     let url = format!("http://127.0.0.1:{}", closed_port());
-    let out = agentclash(&["run", "get", "r1", "--api-url", &url], &[]);
+    let out = agentclash(&["run", "get", "r1", "--api-url", &url, "-w", "w1"], &[]);
     assert_eq!(out.status.code(), Some(75));
     let err = stderr(&out);
     assert!(
@@ -228,15 +232,17 @@ fn run_create_wait_follows_the_run_to_completion() {
             "--wait",
             "--api-url",
             &url,
+            "--workspace",
+            "w1",
         ],
-        &[],
+        &[("AGENTCLASH_TOKEN", "acl_test")],
     );
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     assert_eq!(stdout(&out), "run r1 completed\n");
     let seen = server.join().expect("server");
-    assert_eq!(seen[0].0, "POST /v1/runs HTTP/1.1");
+    assert_eq!(seen[0].0, "POST /v1/workspaces/w1/runs HTTP/1.1");
     assert_eq!(seen[0].1, r#"{"name":"demo"}"#);
-    assert_eq!(seen[1].0, "GET /v1/runs/r1 HTTP/1.1");
+    assert_eq!(seen[1].0, "GET /v1/workspaces/w1/runs/r1 HTTP/1.1");
 }
 
 #[test]
@@ -250,7 +256,10 @@ fn a_failed_run_exits_1_and_json_shows_every_field() {
     ]);
     let out = agentclash(
         &["run", "create", "--wait", "--json"],
-        &[("AGENTCLASH_API_URL", url.as_str())],
+        &[
+            ("AGENTCLASH_API_URL", url.as_str()),
+            ("AGENTCLASH_WORKSPACE", "w2"),
+        ],
     );
     assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
     let run: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
@@ -264,8 +273,22 @@ fn api_errors_print_their_message_with_the_matching_exit_code() {
         404,
         r#"{"error":{"code":"not_found","message":"run r9 does not exist"}}"#,
     )]);
-    let out = agentclash(&["run", "get", "r9", "--api-url", &url], &[]);
+    let out = agentclash(&["run", "get", "r9", "--api-url", &url, "-w", "w1"], &[]);
     assert_eq!(out.status.code(), Some(66));
     assert_eq!(stderr(&out), "agentclash: run r9 does not exist\n");
     server.join().expect("server");
+}
+
+#[test]
+fn run_commands_without_a_workspace_are_a_usage_error() {
+    let out = agentclash(
+        &["run", "get", "r1", "--api-url", "http://127.0.0.1:9"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no workspace selected"),
+        "{}",
+        stderr(&out)
+    );
 }

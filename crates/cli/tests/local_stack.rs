@@ -33,6 +33,10 @@ impl LocalStack {
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
         let api_port = free_port();
         let env = vec![
+            (
+                "XDG_CONFIG_HOME".into(),
+                dir.join("config").to_string_lossy().into_owned(),
+            ),
             ("AGENTCLASH_LOCAL_PG_PORT".into(), free_port().to_string()),
             (
                 "AGENTCLASH_LOCAL_TEMPORAL_PORT".into(),
@@ -62,8 +66,6 @@ impl LocalStack {
         cmd.arg(group);
         if *group == "local" {
             cmd.arg("--state-dir").arg(&self.dir);
-        } else {
-            cmd.args(["--api-url", &self.api_url]);
         }
         cmd.args(rest);
         cmd.output().expect("agentclash runs")

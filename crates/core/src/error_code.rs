@@ -12,6 +12,10 @@ pub enum ErrorCode {
     BadRequest,
     /// The request body is not JSON.
     UnsupportedMediaType,
+    /// No credentials, or credentials that are invalid, expired or revoked.
+    Unauthorized,
+    /// Authenticated, but the role does not allow this action.
+    Forbidden,
     /// No such route or resource (also for resources of another workspace).
     NotFound,
     /// The route exists but not with this method.
@@ -32,6 +36,8 @@ impl ErrorCode {
         match self {
             Self::BadRequest => "bad_request",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
@@ -45,6 +51,8 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             Self::BadRequest => 400,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Conflict => 409,
@@ -59,6 +67,8 @@ impl ErrorCode {
     /// below the handlers produced the response).
     pub fn for_http_status(status: u16) -> Self {
         match status {
+            401 => Self::Unauthorized,
+            403 => Self::Forbidden,
             404 => Self::NotFound,
             405 => Self::MethodNotAllowed,
             409 => Self::Conflict,
@@ -86,6 +96,8 @@ mod tests {
         for code in [
             ErrorCode::BadRequest,
             ErrorCode::UnsupportedMediaType,
+            ErrorCode::Unauthorized,
+            ErrorCode::Forbidden,
             ErrorCode::NotFound,
             ErrorCode::MethodNotAllowed,
             ErrorCode::PayloadTooLarge,

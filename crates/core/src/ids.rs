@@ -52,6 +52,18 @@ id_type!(
     WorkspaceId
 );
 id_type!(
+    /// Identifies an organization, which owns workspaces.
+    OrganizationId
+);
+id_type!(
+    /// Identifies a user account.
+    UserId
+);
+id_type!(
+    /// Identifies an API token (never the token itself).
+    TokenId
+);
+id_type!(
     /// Identifies a run: one evaluation of N deployments over a pack's cases.
     RunId
 );

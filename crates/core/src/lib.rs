@@ -9,5 +9,7 @@ pub mod ids;
 pub mod status;
 
 pub use error_code::ErrorCode;
-pub use ids::{RunAgentId, RunId, WorkspaceId};
+pub use ids::{OrganizationId, RunAgentId, RunId, TokenId, UserId, WorkspaceId};
 pub use status::{RunAgentStatus, RunStatus, UnknownStatus};
+pub mod roles;
+pub use roles::{OrgRole, WorkspaceRole};

@@ -11,6 +11,9 @@ use crate::component::Component;
 /// would print it twice in error chains) and, where there is one, what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// Creating the local admin, workspace and CLI token failed.
+    #[error("local bootstrap failed: {0}")]
+    Bootstrap(String),
     /// A file-system or process operation failed.
     #[error("{context}: {cause}")]
     Io {

@@ -89,6 +89,11 @@ impl StackLayout {
         self.root.join("postgres.password")
     }
 
+    /// The generated password of the local web admin (mode 0600).
+    pub fn admin_password_file(&self) -> PathBuf {
+        self.root.join("admin.password")
+    }
+
     /// The generated `AGENTCLASH_SECRETS_KEY` (mode 0600).
     pub fn secrets_key_file(&self) -> PathBuf {
         self.root.join("secrets.key")

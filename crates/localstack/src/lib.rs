@@ -38,8 +38,8 @@ pub use settings::{
     TEMPORAL_PORT_ENV, TemporalSettings, url_authority,
 };
 pub use stack::{
-    ComponentState, ComponentStatus, DownAction, DownOutcome, Progress, Stack, StackStatus,
-    UpAction, UpOutcome,
+    AdminBootstrap, ComponentState, ComponentStatus, DownAction, DownOutcome, LOCAL_ADMIN_EMAIL,
+    Progress, Stack, StackStatus, UpAction, UpOutcome,
 };
 pub use tools::{
     BIN_DIR_ENV, PG_BIN_DIR_ENV, TEMPORAL_BIN_ENV, find_postgres_bin_dir, find_stack_binary,

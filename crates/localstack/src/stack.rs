@@ -26,6 +26,40 @@ use crate::settings::{
 use crate::tools::{find_stack_binary, find_temporal_bin};
 use crate::{secrets, temporal};
 
+/// Login of the admin user the local bootstrap creates.
+pub const LOCAL_ADMIN_EMAIL: &str = "admin@agentclash.local";
+
+/// What `agentclash-api bootstrap-local` prints.
+#[derive(serde::Deserialize)]
+struct BootstrapOutput {
+    email: String,
+    workspace_id: String,
+    token: String,
+}
+
+/// The local admin's credentials and a fresh CLI token.
+pub struct AdminBootstrap {
+    /// Web login email.
+    pub email: String,
+    /// Web login password (also in `password_file`).
+    pub password: String,
+    /// Where the password is kept (mode 0600).
+    pub password_file: PathBuf,
+    /// The default workspace's id.
+    pub workspace_id: String,
+    /// A new API token for the CLI.
+    pub token: String,
+}
+
+impl std::fmt::Debug for AdminBootstrap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminBootstrap")
+            .field("email", &self.email)
+            .field("workspace_id", &self.workspace_id)
+            .finish_non_exhaustive()
+    }
+}
+
 /// How long a started component may take to become healthy.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// The worker has no health endpoint: it counts as ready once it has stayed
@@ -550,6 +584,40 @@ impl Stack {
             )),
             Plan::App(_, binary) => self.app_command(binary),
         }
+    }
+
+    /// Creates (or reuses) the local admin user, organization and workspace
+    /// through `agentclash-api bootstrap-local`, and mints a CLI token. The
+    /// admin's web password is generated once and kept in the state dir.
+    pub fn bootstrap_admin(&self) -> Result<AdminBootstrap> {
+        let password = secrets::read_or_create(&self.layout.admin_password_file(), 12)?;
+        let mut cmd = self.app_command("agentclash-api")?;
+        cmd.args(["bootstrap-local", LOCAL_ADMIN_EMAIL])
+            .env("AGENTCLASH_BOOTSTRAP_PASSWORD", &password)
+            .env("LOG_FORMAT", "text")
+            .env("RUST_LOG", "off")
+            .stdin(std::process::Stdio::null());
+        let output = cmd
+            .output()
+            .context(|| "cannot run agentclash-api bootstrap-local".to_owned())?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let reason = stderr
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("no output");
+            return Err(Error::Bootstrap(reason.trim().to_owned()));
+        }
+        let created: BootstrapOutput = serde_json::from_slice(&output.stdout)
+            .map_err(|e| Error::Bootstrap(format!("unexpected bootstrap output: {e}")))?;
+        Ok(AdminBootstrap {
+            email: created.email,
+            password,
+            password_file: self.layout.admin_password_file(),
+            workspace_id: created.workspace_id,
+            token: created.token,
+        })
     }
 
     /// The API or worker, configured only through its environment.

@@ -8,6 +8,7 @@
 mod error;
 pub mod runs;
 pub mod tenancy;
+pub mod users;
 
 pub use error::StoreError;
 

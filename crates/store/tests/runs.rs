@@ -7,8 +7,8 @@ use agentclash_testkit::TestDb;
 
 async fn store_with_workspace() -> (Store, WorkspaceId) {
     let db = TestDb::new().await;
-    let ws = db.store.ensure_local_workspace().await.expect("workspace");
-    (db.store, ws)
+    let tenant = db.tenant("owner").await;
+    (db.store, tenant.workspace.id)
 }
 
 #[tokio::test]
@@ -194,12 +194,10 @@ async fn listing_pages_newest_first_with_a_stable_cursor() {
 }
 
 #[tokio::test]
-async fn migrations_are_idempotent_and_the_local_workspace_is_created_once() {
+async fn migrations_are_idempotent() {
     let db = TestDb::new().await;
     db.store.migrate().await.expect("second run is a no-op");
-    let a = db.store.ensure_local_workspace().await.expect("first");
-    let b = db.store.ensure_local_workspace().await.expect("second");
-    assert_eq!(a, b);
+    db.tenant("after-migrate").await;
 }
 
 #[tokio::test]

@@ -60,6 +60,65 @@ impl TestDb {
     }
 }
 
+/// A user with a live API token and a workspace they administer.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    /// The user.
+    pub user: agentclash_store::users::User,
+    /// Their workspace (role: admin).
+    pub workspace: agentclash_store::tenancy::Workspace,
+    /// A bearer token for them.
+    pub token: String,
+}
+
+impl TestDb {
+    /// Creates a user `who@test.local` with an organization, a workspace they
+    /// administer and an API token.
+    pub async fn tenant(&self, who: &str) -> Tenant {
+        let user = self.user(who).await;
+        let org = self
+            .store
+            .create_organization(user.id, &format!("org-{who}"), who)
+            .await
+            .expect("organization");
+        let workspace = self
+            .store
+            .create_workspace(user.id, org.id, "main", "Main")
+            .await
+            .expect("workspace");
+        let token = self.token_for(&user).await;
+        Tenant {
+            user,
+            workspace,
+            token,
+        }
+    }
+
+    /// Creates a user `who@test.local` with no memberships.
+    pub async fn user(&self, who: &str) -> agentclash_store::users::User {
+        self.store
+            .create_user(&format!("{who}@test.local"), who, None)
+            .await
+            .expect("user")
+    }
+
+    /// Mints a live API token for `user`.
+    pub async fn token_for(&self, user: &agentclash_store::users::User) -> String {
+        let minted = agentclash_auth::mint_token();
+        self.store
+            .create_api_token(
+                user.id,
+                "test",
+                &minted.hash.0,
+                &minted.display_prefix,
+                None,
+            )
+            .await
+            .expect("token");
+        minted.plaintext
+    }
+}
+
 /// The shared Temporal dev server's address (`host:port`).
 pub fn temporal_address() -> String {
     harness_var(TEMPORAL_ADDRESS_VAR)

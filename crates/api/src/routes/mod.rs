@@ -1,6 +1,7 @@
 //! Route table and layer stack.
 
 mod health;
+pub(crate) mod identity;
 mod runs;
 
 use crate::error::ApiError;
@@ -9,7 +10,7 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
-use axum::routing::get;
+use axum::routing::{delete, get};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -21,8 +22,22 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Every route with the standard layers.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     let v1 = Router::new()
-        .route("/runs", get(runs::list).post(runs::create))
-        .route("/runs/{run_id}", get(runs::get));
+        .route("/users/me", get(identity::me))
+        .route(
+            "/auth/tokens",
+            get(identity::list_tokens).post(identity::create_token),
+        )
+        .route("/auth/tokens/{token_id}", delete(identity::revoke_token))
+        .route("/organizations", get(identity::list_organizations))
+        .route(
+            "/workspaces",
+            get(identity::list_workspaces).post(identity::create_workspace),
+        )
+        .route(
+            "/workspaces/{workspace_id}/runs",
+            get(runs::list).post(runs::create),
+        )
+        .route("/workspaces/{workspace_id}/runs/{run_id}", get(runs::get));
     let routes = Router::new()
         .route("/healthz", get(health::live))
         .route("/healthz/ready", get(health::ready))

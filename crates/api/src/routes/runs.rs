@@ -1,11 +1,13 @@
-//! Runs. Temporary wiring routes: no auth yet, every run lives in the local
-//! default workspace. The run-engine issue replaces the body with packs and
-//! deployments, and the identity issue puts them under `/v1/workspaces/{ws}`.
+//! Runs of a workspace. For now a run carries only a name and is driven
+//! through its lifecycle by `RunWorkflow`; the run-engine issue adds the pack
+//! version, input set and deployments.
 
+use crate::auth::WorkspaceScope;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
+use crate::routes::identity::not_found_as;
 use crate::state::AppState;
-use agentclash_core::{ErrorCode, RunId};
+use agentclash_core::{ErrorCode, RunId, WorkspaceRole};
 use agentclash_store::runs::{Run, RunPage, RunStatusChange};
 use agentclash_workflows::RunWorkflowInput;
 use axum::Json;
@@ -13,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-/// Body of `POST /v1/runs`.
+/// Body of `POST /v1/workspaces/{workspace_id}/runs`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRun {
@@ -22,19 +24,21 @@ pub struct CreateRun {
     name: Option<String>,
 }
 
-/// `POST /v1/runs`: stores the run as `queued` and starts its `RunWorkflow`.
-/// When Temporal cannot take it, the run is marked failed with the reason
-/// (never left in `queued`) and the answer is 503.
+/// Stores the run as `queued` and starts its `RunWorkflow`. When Temporal
+/// cannot take it, the run is marked failed with the reason (never left in
+/// `queued`) and the answer is 503. Needs the member role.
 pub async fn create(
     State(state): State<AppState>,
+    scope: WorkspaceScope,
     ApiJson(body): ApiJson<CreateRun>,
 ) -> Result<(StatusCode, Json<Run>), ApiError> {
+    scope.require(WorkspaceRole::Member)?;
     let name = body.name.unwrap_or_else(|| "wiring run".to_owned());
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ApiError::bad_request("`name` must be 1 to 200 characters"));
     }
-    let workspace = state.local_workspace().await?;
+    let workspace = scope.id();
     let run = state.store.create_run(workspace, name).await?;
     let input = RunWorkflowInput {
         workspace_id: workspace,
@@ -63,7 +67,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(run)))
 }
 
-/// Query of `GET /v1/runs`.
+/// Query of the run list.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListRuns {
@@ -73,20 +77,20 @@ pub struct ListRuns {
     cursor: Option<RunId>,
 }
 
-/// `GET /v1/runs`: newest first, cursor-paginated.
+/// Newest first, cursor-paginated. Any role.
 pub async fn list(
     State(state): State<AppState>,
+    scope: WorkspaceScope,
     ApiQuery(query): ApiQuery<ListRuns>,
 ) -> Result<Json<RunPage>, ApiError> {
     let limit = query.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::bad_request("`limit` must be between 1 and 100"));
     }
-    let workspace = state.local_workspace().await?;
     Ok(Json(
         state
             .store
-            .list_runs(workspace, limit, query.cursor)
+            .list_runs(scope.id(), limit, query.cursor)
             .await?,
     ))
 }
@@ -99,22 +103,19 @@ pub struct RunDetail {
     status_history: Vec<RunStatusChange>,
 }
 
-/// `GET /v1/runs/{run_id}`.
+/// One run with its status history. Any role.
 pub async fn get(
     State(state): State<AppState>,
-    Path(run_id): Path<String>,
+    scope: WorkspaceScope,
+    Path((_, run_id)): Path<(String, String)>,
 ) -> Result<Json<RunDetail>, ApiError> {
     let run_id: RunId = run_id.parse().map_err(|_| ApiError::not_found("run"))?;
-    let workspace = state.local_workspace().await?;
     let run = state
         .store
-        .get_run(workspace, run_id)
+        .get_run(scope.id(), run_id)
         .await
-        .map_err(|e| match e {
-            agentclash_store::StoreError::NotFound => ApiError::not_found("run"),
-            other => other.into(),
-        })?;
-    let status_history = state.store.run_history(workspace, run_id).await?;
+        .map_err(not_found_as("run"))?;
+    let status_history = state.store.run_history(scope.id(), run_id).await?;
     Ok(Json(RunDetail {
         run,
         status_history,

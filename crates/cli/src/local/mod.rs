@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use agentclash_localstack::{Component, ComponentState, Stack, StackLayout};
 
 use crate::args::{LocalArgs, LocalCommand};
+use crate::config::UserConfig;
 use crate::exit::{self, fail};
 use crate::output::print_table;
 
@@ -67,7 +68,39 @@ fn up(layout: StackLayout) -> anyhow::Result<ExitCode> {
         .collect();
     print_table(&rows);
     println!("API: {}", stack.api_url());
+    connect_cli(&stack)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Makes the CLI work against the stack at once: when the user config has
+/// no token for this stack's API, bootstrap the local admin and workspace and
+/// save a fresh token. Prints the web login either way.
+fn connect_cli(stack: &Stack) -> anyhow::Result<()> {
+    let mut config = UserConfig::load()?;
+    let api_url = stack.api_url();
+    let connected = config.api_url.as_deref() == Some(api_url.as_str()) && config.token.is_some();
+    if !connected {
+        let admin = stack.bootstrap_admin()?;
+        config = UserConfig {
+            api_url: Some(api_url),
+            token: Some(admin.token.clone()),
+            workspace: Some(admin.workspace_id.clone()),
+        };
+        let path = config.save()?;
+        eprintln!(
+            "CLI configured in {} (workspace {})",
+            path.display(),
+            admin.workspace_id
+        );
+        println!("web login: {} / {}", admin.email, admin.password);
+    } else {
+        println!(
+            "web login: {} (password in {})",
+            agentclash_localstack::LOCAL_ADMIN_EMAIL,
+            stack.layout().admin_password_file().display()
+        );
+    }
+    Ok(())
 }
 
 fn status(layout: StackLayout, json: bool) -> anyhow::Result<ExitCode> {
