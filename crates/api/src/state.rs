@@ -12,6 +12,7 @@ pub struct AppState {
     pub(crate) temporal: TemporalHandle,
     pub(crate) task_queue: Arc<str>,
     pub(crate) metrics: Arc<Metrics>,
+    pub(crate) secret_box: Option<Arc<agentclash_auth::SecretBox>>,
 }
 
 impl AppState {
@@ -22,6 +23,13 @@ impl AppState {
             temporal,
             task_queue: task_queue.into(),
             metrics: Arc::new(Metrics::new()),
+            secret_box: None,
         }
+    }
+
+    /// Enables workspace secrets, encrypted under `key`.
+    pub fn with_secrets_key(mut self, key: &[u8; 32]) -> Self {
+        self.secret_box = Some(Arc::new(agentclash_auth::SecretBox::new(key)));
+        self
     }
 }

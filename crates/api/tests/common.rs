@@ -48,6 +48,9 @@ pub fn client_with_token(token: &str) -> reqwest::Client {
         .expect("client")
 }
 
+/// The master key the test servers encrypt secrets with.
+pub const TEST_SECRETS_KEY: [u8; 32] = [9; 32];
+
 /// Temporal settings pointing at the shared test server (or `address`).
 pub fn temporal_config(address: &str, task_queue: &str) -> TemporalConfig {
     TemporalConfig {
@@ -101,7 +104,8 @@ pub async fn start(
         store,
         TemporalHandle::new(temporal_config(temporal_address, &task_queue)),
         task_queue.clone(),
-    );
+    )
+    .with_secrets_key(&TEST_SECRETS_KEY);
     let base = serve(agentclash_api::app(state, max_body)).await;
     TestApi {
         base,

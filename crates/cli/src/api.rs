@@ -104,6 +104,46 @@ impl ApiClient {
         self.send(self.http.get(url)).await
     }
 
+    /// `GET` a JSON document.
+    pub async fn get(&self, segments: &[&str]) -> anyhow::Result<serde_json::Value> {
+        self.send(self.http.get(self.segments(segments)?)).await
+    }
+
+    /// `POST` JSON, returning the JSON answer.
+    pub async fn post(
+        &self,
+        segments: &[&str],
+        body: &serde_json::Value,
+    ) -> anyhow::Result<serde_json::Value> {
+        self.send(self.http.post(self.segments(segments)?).json(body))
+            .await
+    }
+
+    /// `PUT` JSON; the answer has no body.
+    pub async fn put(&self, segments: &[&str], body: &serde_json::Value) -> anyhow::Result<()> {
+        self.send_no_content(self.http.put(self.segments(segments)?).json(body))
+            .await
+    }
+
+    /// `DELETE`; the answer has no body.
+    pub async fn delete(&self, segments: &[&str]) -> anyhow::Result<()> {
+        self.send_no_content(self.http.delete(self.segments(segments)?))
+            .await
+    }
+
+    async fn send_no_content(&self, request: reqwest::RequestBuilder) -> anyhow::Result<()> {
+        let response = request.send().await.map_err(|e| self.transport_error(&e))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        Err(api_error(status, &body))
+    }
+
     /// The base URL plus percent-encoded path segments.
     fn segments(&self, segments: &[&str]) -> anyhow::Result<Url> {
         let mut url = self.base.clone();

@@ -26,6 +26,165 @@ pub enum Command {
     Local(LocalArgs),
     /// Create and inspect runs through the API.
     Run(RunArgs),
+    /// Check and manage how the CLI authenticates; manage API tokens.
+    Auth(AuthArgs),
+    /// Organizations you belong to.
+    Org(OrgArgs),
+    /// Workspaces: list, create, choose the default.
+    Workspace(WorkspaceArgs),
+    /// Workspace secrets (values are write-only).
+    Secret(SecretArgs),
+}
+
+/// How to reach the API; shared by every command that talks to it.
+#[derive(Debug, Args)]
+pub struct ApiOpts {
+    /// Base URL of the AgentClash API [default: from the user config, else
+    /// http://localhost:8080].
+    #[arg(long, global = true, env = "AGENTCLASH_API_URL", value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Workspace id to act in [default: from the user config].
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "AGENTCLASH_WORKSPACE",
+        value_name = "ID"
+    )]
+    pub workspace: Option<String>,
+    /// Print JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// `agentclash auth ...`.
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    /// API options.
+    #[command(flatten)]
+    pub api: ApiOpts,
+    /// Which auth command.
+    #[command(subcommand)]
+    pub command: AuthCommand,
+}
+
+/// The auth commands.
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Show who the CLI is authenticated as; exits 77 when it is not.
+    Status,
+    /// Save an API token (read from stdin, never from an argument) after
+    /// checking it with the API.
+    Login,
+    /// Forget the saved token (and revoke it on the server when possible).
+    Logout,
+    /// Manage your API tokens.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+}
+
+/// `agentclash auth tokens ...`.
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// List your tokens (never their values).
+    List,
+    /// Create a token; its value is printed once.
+    Create {
+        /// What the token is for.
+        name: String,
+        /// Lifetime in days; no expiry when absent.
+        #[arg(long, value_name = "DAYS")]
+        expires_in_days: Option<u32>,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        /// The token's id (from `auth tokens list`).
+        id: String,
+    },
+}
+
+/// `agentclash org ...`.
+#[derive(Debug, Args)]
+pub struct OrgArgs {
+    /// API options.
+    #[command(flatten)]
+    pub api: ApiOpts,
+    /// Which org command.
+    #[command(subcommand)]
+    pub command: OrgCommand,
+}
+
+/// The org commands.
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// List your organizations.
+    List,
+}
+
+/// `agentclash workspace ...`.
+#[derive(Debug, Args)]
+pub struct WorkspaceArgs {
+    /// API options.
+    #[command(flatten)]
+    pub api: ApiOpts,
+    /// Which workspace command.
+    #[command(subcommand)]
+    pub command: WorkspaceCommand,
+}
+
+/// The workspace commands.
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// List the workspaces you can reach, with your role.
+    List,
+    /// Make a workspace the default for later commands.
+    Use {
+        /// Workspace id or slug.
+        workspace: String,
+    },
+    /// Create a workspace (org admins).
+    Create {
+        /// URL-safe name, unique in the organization.
+        slug: String,
+        /// Display name [default: the slug].
+        #[arg(long)]
+        name: Option<String>,
+        /// Organization id [default: your only organization].
+        #[arg(long, value_name = "ID")]
+        org: Option<String>,
+    },
+}
+
+/// `agentclash secret ...`.
+#[derive(Debug, Args)]
+pub struct SecretArgs {
+    /// API options.
+    #[command(flatten)]
+    pub api: ApiOpts,
+    /// Which secret command.
+    #[command(subcommand)]
+    pub command: SecretCommand,
+}
+
+/// The secret commands.
+#[derive(Debug, Subcommand)]
+pub enum SecretCommand {
+    /// List secret names and when they changed.
+    List,
+    /// Set a secret. The value is read from stdin (or a prompt without echo),
+    /// so it never lands in shell history, unless --value is given explicitly.
+    Set {
+        /// Secret name, e.g. OPENAI_API_KEY.
+        name: String,
+        /// The value (visible in shell history and process lists: prefer stdin).
+        #[arg(long)]
+        value: Option<String>,
+    },
+    /// Delete a secret.
+    Delete {
+        /// Secret name.
+        name: String,
+    },
 }
 
 /// `agentclash local ...`.
@@ -70,22 +229,9 @@ pub enum LocalCommand {
 /// `agentclash run ...`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Base URL of the AgentClash API [default: from the user config, else
-    /// http://localhost:8080].
-    #[arg(long, global = true, env = "AGENTCLASH_API_URL", value_name = "URL")]
-    pub api_url: Option<String>,
-    /// Workspace id to act in [default: from the user config].
-    #[arg(
-        short,
-        long,
-        global = true,
-        env = "AGENTCLASH_WORKSPACE",
-        value_name = "ID"
-    )]
-    pub workspace: Option<String>,
-    /// Print the run as JSON.
-    #[arg(long, global = true)]
-    pub json: bool,
+    /// API options.
+    #[command(flatten)]
+    pub api: ApiOpts,
     /// Which run command.
     #[command(subcommand)]
     pub command: RunCommand,

@@ -1,6 +1,7 @@
 //! `agentclash`: the command line. Parses arguments, runs one command and
 //! turns its outcome into an exit code; the commands live in modules.
 
+mod account;
 mod api;
 mod args;
 mod config;
@@ -8,6 +9,7 @@ mod exit;
 mod local;
 mod output;
 mod run;
+mod secret;
 
 use std::process::ExitCode;
 
@@ -18,6 +20,10 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         args::Command::Local(local) => local::run(local),
         args::Command::Run(run) => run::run(run),
+        args::Command::Auth(auth) => account::auth(auth),
+        args::Command::Org(org) => account::org(org),
+        args::Command::Workspace(ws) => account::workspace(ws),
+        args::Command::Secret(secret) => secret::run(secret),
     };
     match outcome {
         Ok(code) => code,

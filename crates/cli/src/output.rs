@@ -14,6 +14,41 @@ pub fn print_table(rows: &[Vec<String>]) {
     }
 }
 
+/// Prints a `{"items": [...]}` response: JSON as is, or a table of `columns`.
+pub fn print_items(
+    response: &serde_json::Value,
+    json: bool,
+    columns: &[&str],
+) -> anyhow::Result<std::process::ExitCode> {
+    if json {
+        print_value(response)?;
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    let header = columns.iter().map(|c| c.to_uppercase()).collect();
+    let rows = response["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|item| {
+            columns
+                .iter()
+                .map(|c| match &item[*c] {
+                    serde_json::Value::Null => "-".to_owned(),
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect()
+        });
+    print_table(&std::iter::once(header).chain(rows).collect::<Vec<_>>());
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Pretty JSON on stdout.
+pub fn print_value(value: &serde_json::Value) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
 fn column_widths(rows: &[Vec<String>]) -> Vec<usize> {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     (0..columns)

@@ -23,19 +23,19 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let settings = config::resolve(args.api_url, args.workspace)?;
+    let settings = config::resolve(args.api.api_url, args.api.workspace)?;
     let workspace = settings.require_workspace()?.to_owned();
     let client = ApiClient::new(&settings.api_url, settings.token.as_deref())?;
     match args.command {
         RunCommand::Create { name, wait } => {
             let run = client.create_run(&workspace, name.as_deref()).await?;
             if !wait {
-                print_run(&run, args.json)?;
+                print_run(&run, args.api.json)?;
                 return Ok(ExitCode::SUCCESS);
             }
             eprintln!("run {} {}", run.id, run.status);
             let run = wait_for_end(&client, &workspace, run).await?;
-            print_run(&run, args.json)?;
+            print_run(&run, args.api.json)?;
             Ok(if run.status == "completed" {
                 ExitCode::SUCCESS
             } else {
@@ -43,7 +43,7 @@ async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
             })
         }
         RunCommand::Get { id } => {
-            print_run(&client.get_run(&workspace, &id).await?, args.json)?;
+            print_run(&client.get_run(&workspace, &id).await?, args.api.json)?;
             Ok(ExitCode::SUCCESS)
         }
     }

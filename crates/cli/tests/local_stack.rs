@@ -52,6 +52,10 @@ impl LocalStack {
     }
 
     fn cli(&self, args: &[&str]) -> Output {
+        self.cli_with_stdin(args, "")
+    }
+
+    fn cli_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
         let mut cmd = Command::new(CLI);
         for var in [
             "DATABASE_URL",
@@ -68,11 +72,22 @@ impl LocalStack {
             cmd.arg("--state-dir").arg(&self.dir);
         }
         cmd.args(rest);
-        cmd.output().expect("agentclash runs")
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("agentclash runs");
+        if let Some(mut input) = child.stdin.take() {
+            std::io::Write::write_all(&mut input, stdin.as_bytes()).expect("stdin");
+        }
+        child.wait_with_output().expect("agentclash finishes")
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.cli(args);
+        self.ok_with_stdin(args, "")
+    }
+
+    fn ok_with_stdin(&self, args: &[&str], stdin: &str) -> String {
+        let out = self.cli_with_stdin(args, stdin);
         assert!(
             out.status.success(),
             "agentclash {args:?} failed ({:?}):\n{}\n{}",
@@ -176,6 +191,32 @@ fn the_local_stack_survives_a_killed_worker_and_down_up() {
     let first = stack.run_json(&["run", "create", "--name", "first", "--wait"]);
     assert_eq!(first["status"], "completed", "{first}");
     let first_id = first["id"].as_str().expect("id").to_owned();
+
+    // The CLI is logged in and manages tokens, workspaces and secrets.
+    let who = stack.ok(&["auth", "status"]);
+    assert!(who.contains("as admin@agentclash.local"), "{who}");
+    let listed = stack.ok(&["workspace", "list"]);
+    assert!(
+        listed.contains("default") && listed.contains("workspace_admin"),
+        "{listed}"
+    );
+    stack.ok_with_stdin(&["secret", "set", "CANARY_KEY"], "s3cret-canary\n");
+    let secrets = stack.ok(&["secret", "list"]);
+    assert!(
+        secrets.contains("CANARY_KEY") && !secrets.contains("s3cret-canary"),
+        "{secrets}"
+    );
+    let token = stack.ok(&["auth", "tokens", "create", "ci"]);
+    assert!(token.trim().starts_with("acl_"), "{token}");
+    let tokens: Value =
+        serde_json::from_str(&stack.ok(&["auth", "tokens", "list", "--json"])).expect("json");
+    let ci = tokens["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|t| t["name"] == "ci")
+        .expect("ci token");
+    stack.ok(&["auth", "tokens", "revoke", ci["id"].as_str().expect("id")]);
 
     // kill -9 the worker: status reports it and exits non-zero.
     let worker_pid = component(&status, "worker")["pid"]

@@ -7,6 +7,7 @@
 
 mod error;
 pub mod runs;
+pub mod secrets;
 pub mod tenancy;
 pub mod users;
 

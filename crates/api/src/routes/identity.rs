@@ -24,6 +24,13 @@ pub struct Items<T> {
     items: Vec<T>,
 }
 
+impl<T> Items<T> {
+    /// Wraps a complete (unpaginated) list.
+    pub fn new(items: Vec<T>) -> Self {
+        Self { items }
+    }
+}
+
 /// `GET /v1/auth/tokens`: the caller's tokens (metadata only).
 pub async fn list_tokens(
     State(state): State<AppState>,

@@ -3,6 +3,7 @@
 mod health;
 pub(crate) mod identity;
 mod runs;
+mod secrets;
 
 use crate::error::ApiError;
 use crate::layers;
@@ -10,7 +11,7 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, put};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -37,7 +38,12 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             "/workspaces/{workspace_id}/runs",
             get(runs::list).post(runs::create),
         )
-        .route("/workspaces/{workspace_id}/runs/{run_id}", get(runs::get));
+        .route("/workspaces/{workspace_id}/runs/{run_id}", get(runs::get))
+        .route("/workspaces/{workspace_id}/secrets", get(secrets::list))
+        .route(
+            "/workspaces/{workspace_id}/secrets/{name}",
+            put(secrets::put).delete(secrets::delete),
+        );
     let routes = Router::new()
         .route("/healthz", get(health::live))
         .route("/healthz/ready", get(health::ready))

@@ -1,0 +1,103 @@
+//! Workspace secrets. Values go in, never out: list returns names and
+//! timestamps; values are encrypted before they reach the store and are
+//! never logged or echoed.
+
+use crate::auth::WorkspaceScope;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::routes::identity::{Items, not_found_as};
+use crate::state::AppState;
+use agentclash_core::{ErrorCode, WorkspaceRole};
+use agentclash_store::secrets::SecretMeta;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+/// Largest accepted secret value.
+const MAX_VALUE_BYTES: usize = 64 * 1024;
+
+/// Names and timestamps of the workspace's secrets. Member role.
+pub async fn list(
+    State(state): State<AppState>,
+    scope: WorkspaceScope,
+) -> Result<Json<Items<SecretMeta>>, ApiError> {
+    scope.require(WorkspaceRole::Member)?;
+    Ok(Json(Items::new(
+        state.store.list_secrets(scope.id()).await?,
+    )))
+}
+
+/// Body of a secret write. The value is not `Debug`-printed anywhere.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutSecret {
+    value: String,
+}
+
+/// Creates (201) or replaces (204) a secret. Admin role.
+pub async fn put(
+    State(state): State<AppState>,
+    scope: WorkspaceScope,
+    Path((_, name)): Path<(String, String)>,
+    ApiJson(body): ApiJson<PutSecret>,
+) -> Result<StatusCode, ApiError> {
+    scope.require(WorkspaceRole::Admin)?;
+    validate_name(&name)?;
+    if body.value.is_empty() || body.value.len() > MAX_VALUE_BYTES {
+        return Err(ApiError::bad_request("`value` must be 1 byte to 64 KiB"));
+    }
+    let secret_box = state.secret_box.as_ref().ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::Unavailable,
+            "secrets are not configured on this server: set AGENTCLASH_SECRETS_KEY",
+        )
+    })?;
+    let sealed = secret_box
+        .seal(&secret_context(&scope, &name), body.value.as_bytes())
+        .map_err(|e| ApiError::internal(&e))?;
+    let created = state
+        .store
+        .put_secret(scope.id(), &name, &sealed, scope.principal.user.id)
+        .await?;
+    Ok(if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::NO_CONTENT
+    })
+}
+
+/// Deletes a secret. Admin role.
+pub async fn delete(
+    State(state): State<AppState>,
+    scope: WorkspaceScope,
+    Path((_, name)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    scope.require(WorkspaceRole::Admin)?;
+    validate_name(&name)?;
+    state
+        .store
+        .delete_secret(scope.id(), &name)
+        .await
+        .map_err(not_found_as("secret"))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What the ciphertext is bound to: moving it to another workspace or name
+/// makes it undecryptable.
+pub(crate) fn secret_context(scope: &WorkspaceScope, name: &str) -> String {
+    format!("workspace-secret/{}/{name}", scope.id())
+}
+
+fn validate_name(name: &str) -> Result<(), ApiError> {
+    let ok = (1..=128).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "secret names are 1 to 128 letters, digits or underscores, not starting with a digit",
+        ))
+    }
+}

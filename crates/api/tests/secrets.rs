@@ -1,0 +1,183 @@
+//! Workspace secrets: values go in and never come out.
+
+mod common;
+
+use agentclash_core::WorkspaceRole;
+use common::{client_with_token, dead_address, error_of, start_with_tenant};
+use serde_json::{Value, json};
+
+const CANARY: &str = "canary-3f9a1c77-never-show-me";
+
+#[tokio::test]
+async fn a_secret_value_never_appears_in_responses_or_database_rows() {
+    let (api, db) = start_with_tenant(&dead_address(), 1 << 20).await;
+    let url = api.ws_url("/secrets/OPENAI_API_KEY");
+    let r = api
+        .http
+        .put(&url)
+        .json(&json!({ "value": CANARY }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 201);
+    assert!(!r.text().await.expect("body").contains(CANARY));
+    let r = api
+        .http
+        .put(&url)
+        .json(&json!({ "value": CANARY }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 204, "replacing answers 204");
+
+    let mut seen = String::new();
+    for path in [
+        api.ws_path("/secrets"),
+        api.ws_path("/runs"),
+        "/v1/workspaces".to_owned(),
+        "/v1/users/me".to_owned(),
+        "/v1/auth/tokens".to_owned(),
+        "/metrics".to_owned(),
+    ] {
+        seen.push_str(
+            &api.http
+                .get(api.url(&path))
+                .send()
+                .await
+                .expect("send")
+                .text()
+                .await
+                .expect("body"),
+        );
+    }
+    assert!(!seen.contains(CANARY), "a response leaked the secret");
+    let listed: Value = api
+        .http
+        .get(api.ws_url("/secrets"))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed["items"][0]["name"], "OPENAI_API_KEY");
+    assert!(listed["items"][0].get("value").is_none());
+
+    // Every row of every table, as text: the value exists only as ciphertext.
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .fetch_all(db.store.pool())
+    .await
+    .expect("tables");
+    assert!(tables.iter().any(|t| t == "workspace_secrets"));
+    for table in tables {
+        let rows: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM \"{table}\" t"))
+                .fetch_all(db.store.pool())
+                .await
+                .expect("rows");
+        for row in rows {
+            assert!(
+                !row.contains(CANARY),
+                "{table} holds the value in clear: {row}"
+            );
+        }
+    }
+    // The ciphertext decrypts under the server key and this secret's identity only.
+    let sealed = db
+        .store
+        .secret_ciphertext(api.tenant.workspace.id, "OPENAI_API_KEY")
+        .await
+        .expect("stored");
+    let secret_box = agentclash_auth::SecretBox::new(&common::TEST_SECRETS_KEY);
+    let context = format!(
+        "workspace-secret/{}/OPENAI_API_KEY",
+        api.tenant.workspace.id
+    );
+    assert_eq!(
+        secret_box.open(&context, &sealed).expect("opens"),
+        CANARY.as_bytes()
+    );
+    assert!(
+        secret_box
+            .open(
+                &format!("workspace-secret/{}/OTHER", api.tenant.workspace.id),
+                &sealed
+            )
+            .is_err()
+    );
+
+    let r = api.http.delete(&url).send().await.expect("send");
+    assert_eq!(r.status(), 204);
+    let r = api.http.delete(&url).send().await.expect("send");
+    assert_eq!(error_of(r).await.0, 404);
+}
+
+#[tokio::test]
+async fn only_admins_write_secrets_and_names_are_validated() {
+    let (api, db) = start_with_tenant(&dead_address(), 1 << 20).await;
+    let ws = api.tenant.workspace.id;
+    let member = db.user("member").await;
+    db.store
+        .set_workspace_role(ws, member.id, WorkspaceRole::Member)
+        .await
+        .expect("grant");
+    let as_member = client_with_token(&db.token_for(&member).await);
+    let r = as_member
+        .put(api.ws_url("/secrets/KEY"))
+        .json(&json!({ "value": "v" }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(error_of(r).await.0, 403);
+    assert_eq!(
+        as_member
+            .get(api.ws_url("/secrets"))
+            .send()
+            .await
+            .expect("send")
+            .status(),
+        200
+    );
+
+    let viewer = db.user("viewer").await;
+    db.store
+        .set_workspace_role(ws, viewer.id, WorkspaceRole::Viewer)
+        .await
+        .expect("grant");
+    let as_viewer = client_with_token(&db.token_for(&viewer).await);
+    assert_eq!(
+        error_of(
+            as_viewer
+                .get(api.ws_url("/secrets"))
+                .send()
+                .await
+                .expect("send")
+        )
+        .await
+        .0,
+        403
+    );
+
+    for bad in ["1KEY", "KEY-WITH-DASH"] {
+        let r = api
+            .http
+            .put(api.ws_url(&format!("/secrets/{bad}")))
+            .json(&json!({ "value": "v" }))
+            .send()
+            .await
+            .expect("send");
+        let (status, _, message) = error_of(r).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(message.contains("secret names"), "{message}");
+    }
+    let r = api
+        .http
+        .put(api.ws_url("/secrets/EMPTY"))
+        .json(&json!({ "value": "" }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(error_of(r).await.0, 400);
+}

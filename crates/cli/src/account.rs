@@ -1,0 +1,247 @@
+//! `agentclash auth|org|workspace ...`: who the CLI is, its tokens, and
+//! where it acts.
+
+use std::io::{IsTerminal as _, Read as _};
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+
+use crate::api::ApiClient;
+use crate::args::{
+    ApiOpts, AuthArgs, AuthCommand, OrgArgs, OrgCommand, TokensCommand, WorkspaceArgs,
+    WorkspaceCommand,
+};
+use crate::config::{self, Resolved, UserConfig};
+use crate::exit::{self, fail};
+use crate::output::{print_items, print_value};
+
+/// Builds a client from the resolved settings and runs `body` on a
+/// single-threaded runtime.
+pub fn with_client<F, Fut>(opts: ApiOpts, body: F) -> anyhow::Result<ExitCode>
+where
+    F: FnOnce(ApiClient, Resolved, bool) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<ExitCode>>,
+{
+    let settings = config::resolve(opts.api_url, opts.workspace)?;
+    let client = ApiClient::new(&settings.api_url, settings.token.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(body(client, settings, opts.json))
+}
+
+/// `agentclash auth ...`.
+pub fn auth(args: AuthArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        AuthCommand::Login => login(args.api),
+        command => with_client(args.api, |client, settings, json| async move {
+            match command {
+                AuthCommand::Status => status(&client, &settings, json).await,
+                AuthCommand::Logout => logout(&client, &settings).await,
+                AuthCommand::Tokens(TokensCommand::List) => {
+                    let tokens = client.get(&["v1", "auth", "tokens"]).await?;
+                    print_items(
+                        &tokens,
+                        json,
+                        &[
+                            "id",
+                            "name",
+                            "prefix",
+                            "last_used_at",
+                            "expires_at",
+                            "revoked_at",
+                        ],
+                    )
+                }
+                AuthCommand::Tokens(TokensCommand::Create {
+                    name,
+                    expires_in_days,
+                }) => {
+                    let body = json!({ "name": name, "expires_in_days": expires_in_days });
+                    let created = client.post(&["v1", "auth", "tokens"], &body).await?;
+                    if json {
+                        print_value(&created)?;
+                    } else {
+                        eprintln!(
+                            "token {} created; it is shown only once:",
+                            created["id"].as_str().unwrap_or("?")
+                        );
+                        println!("{}", created["token"].as_str().unwrap_or_default());
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                AuthCommand::Tokens(TokensCommand::Revoke { id }) => {
+                    client.delete(&["v1", "auth", "tokens", &id]).await?;
+                    eprintln!("token {id} revoked");
+                    Ok(ExitCode::SUCCESS)
+                }
+                AuthCommand::Login => unreachable_login(),
+            }
+        }),
+    }
+}
+
+fn unreachable_login() -> anyhow::Result<ExitCode> {
+    Err(fail(exit::ERROR, "login is handled before connecting"))
+}
+
+async fn status(client: &ApiClient, settings: &Resolved, json: bool) -> anyhow::Result<ExitCode> {
+    if settings.token.is_none() {
+        return Err(fail(
+            exit::AUTH,
+            "not logged in: run `agentclash local up`, or `agentclash auth login` with a token on stdin",
+        ));
+    }
+    let me = client.get(&["v1", "users", "me"]).await?;
+    if json {
+        print_value(
+            &json!({ "api_url": settings.api_url, "user": me, "workspace": settings.workspace }),
+        )?;
+    } else {
+        println!(
+            "logged in to {} as {} (workspace {})",
+            settings.api_url,
+            me["email"].as_str().unwrap_or("?"),
+            settings.workspace.as_deref().unwrap_or("none")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a token from stdin, checks it with `GET /v1/users/me` and saves it.
+fn login(opts: ApiOpts) -> anyhow::Result<ExitCode> {
+    let mut token = String::new();
+    if std::io::stdin().is_terminal() {
+        eprintln!(
+            "paste an API token (from `agentclash auth tokens create` or the web app), then press Enter:"
+        );
+        std::io::stdin().read_line(&mut token)?;
+    } else {
+        std::io::stdin().read_to_string(&mut token)?;
+    }
+    let token = token.trim().to_owned();
+    if token.is_empty() {
+        return Err(fail(exit::USAGE, "no token on stdin"));
+    }
+    let settings = config::resolve(opts.api_url, opts.workspace)?;
+    let client = ApiClient::new(&settings.api_url, Some(&token))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let me = runtime.block_on(client.get(&["v1", "users", "me"]))?;
+    let mut saved = UserConfig::load()?;
+    saved.api_url = Some(settings.api_url.clone());
+    saved.token = Some(token);
+    saved.workspace = settings.workspace;
+    let path = saved.save()?;
+    eprintln!(
+        "logged in to {} as {}; saved in {}",
+        settings.api_url,
+        me["email"].as_str().unwrap_or("?"),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Forgets the saved token, revoking it first when the API still accepts it.
+async fn logout(client: &ApiClient, settings: &Resolved) -> anyhow::Result<ExitCode> {
+    let mut saved = UserConfig::load()?;
+    let Some(token) = saved.token.take() else {
+        eprintln!("not logged in");
+        return Ok(ExitCode::SUCCESS);
+    };
+    if let Ok(tokens) = client.get(&["v1", "auth", "tokens"]).await {
+        let mine = tokens["items"].as_array().into_iter().flatten().find(|t| {
+            t["revoked_at"].is_null() && t["prefix"].as_str().is_some_and(|p| token.starts_with(p))
+        });
+        if let Some(id) = mine.and_then(|t| t["id"].as_str()) {
+            client.delete(&["v1", "auth", "tokens", id]).await?;
+        }
+    }
+    saved.save()?;
+    eprintln!("logged out of {}", settings.api_url);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `agentclash org ...`.
+pub fn org(args: OrgArgs) -> anyhow::Result<ExitCode> {
+    with_client(args.api, |client, _, json| async move {
+        match args.command {
+            OrgCommand::List => {
+                let orgs = client.get(&["v1", "organizations"]).await?;
+                print_items(&orgs, json, &["id", "slug", "name", "role"])
+            }
+        }
+    })
+}
+
+/// `agentclash workspace ...`.
+pub fn workspace(args: WorkspaceArgs) -> anyhow::Result<ExitCode> {
+    with_client(args.api, |client, settings, json| async move {
+        match args.command {
+            WorkspaceCommand::List => {
+                let mut listed = client.get(&["v1", "workspaces"]).await?;
+                if let (Some(items), Some(current)) = (
+                    listed["items"].as_array_mut(),
+                    settings.workspace.as_deref(),
+                ) {
+                    for item in items {
+                        let chosen = item["id"].as_str() == Some(current);
+                        item["current"] = Value::from(if chosen { "*" } else { "" });
+                    }
+                }
+                print_items(&listed, json, &["current", "id", "slug", "name", "role"])
+            }
+            WorkspaceCommand::Use { workspace } => {
+                let listed = client.get(&["v1", "workspaces"]).await?;
+                let found = listed["items"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|w| {
+                        w["id"].as_str() == Some(workspace.as_str())
+                            || w["slug"].as_str() == Some(workspace.as_str())
+                    })
+                    .and_then(|w| w["id"].as_str().map(str::to_owned))
+                    .ok_or_else(|| {
+                        fail(
+                            exit::NOT_FOUND,
+                            format!("no workspace `{workspace}` that you can reach"),
+                        )
+                    })?;
+                let mut saved = UserConfig::load()?;
+                saved.workspace = Some(found.clone());
+                saved.save()?;
+                eprintln!("now using workspace {found}");
+                Ok(ExitCode::SUCCESS)
+            }
+            WorkspaceCommand::Create { slug, name, org } => {
+                let org = match org {
+                    Some(org) => org,
+                    None => only_org(&client).await?,
+                };
+                let body = json!({ "organization_id": org, "slug": slug, "name": name.unwrap_or_else(|| slug.clone()) });
+                let created = client.post(&["v1", "workspaces"], &body).await?;
+                if json {
+                    print_value(&created)?;
+                } else {
+                    println!("{}", created["id"].as_str().unwrap_or_default());
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    })
+}
+
+async fn only_org(client: &ApiClient) -> anyhow::Result<String> {
+    let orgs = client.get(&["v1", "organizations"]).await?;
+    let items = orgs["items"].as_array().cloned().unwrap_or_default();
+    match items.as_slice() {
+        [one] => Ok(one["id"].as_str().unwrap_or_default().to_owned()),
+        [] => Err(fail(exit::NOT_FOUND, "you belong to no organization")),
+        _ => Err(fail(
+            exit::USAGE,
+            "you belong to several organizations: pass --org ID",
+        )),
+    }
+}
