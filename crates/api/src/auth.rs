@@ -14,13 +14,27 @@ use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
+/// Name of the browser session cookie.
+pub const SESSION_COOKIE: &str = "agentclash_session";
+/// Header that must carry the session's CSRF token on cookie-authenticated writes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A bearer API token (CLI, CI).
+    Token(TokenId),
+    /// A browser session cookie.
+    Session,
+}
+
 /// The authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Principal {
     /// Who.
     pub user: User,
-    /// With which token.
-    pub token: TokenId,
+    /// With what.
+    pub credential: Credential,
 }
 
 impl FromRequestParts<AppState> for Principal {
@@ -33,23 +47,77 @@ impl FromRequestParts<AppState> for Principal {
         if let Some(principal) = parts.extensions.get::<Principal>() {
             return Ok(principal.clone());
         }
-        let presented = parts
+        let bearer = parts
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(|| unauthorized("send an API token as `Authorization: Bearer <token>`"))?;
-        let hash = agentclash_auth::hash_token(presented);
-        let (user, token) = state
-            .store
-            .authenticate_token(&hash.0)
-            .await?
-            .ok_or_else(|| unauthorized("the API token is invalid, expired or revoked"))?;
-        let principal = Principal { user, token };
+            .map(str::trim);
+        let principal = match (bearer, session_cookie(parts)) {
+            (Some(presented), _) => {
+                let hash = agentclash_auth::hash_token(presented);
+                let (user, token) = state
+                    .store
+                    .authenticate_token(&hash.0)
+                    .await?
+                    .ok_or_else(|| unauthorized("the API token is invalid, expired or revoked"))?;
+                Principal {
+                    user,
+                    credential: Credential::Token(token),
+                }
+            }
+            (None, Some(cookie)) => {
+                let session = state
+                    .store
+                    .find_session(&agentclash_auth::hash_token(&cookie).0)
+                    .await?
+                    .ok_or_else(|| unauthorized("the session has expired; sign in again"))?;
+                if !parts.method.is_safe() {
+                    let sent = parts
+                        .headers
+                        .get(CSRF_HEADER)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    if !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
+                        return Err(ApiError::new(
+                            ErrorCode::Forbidden,
+                            "cookie-authenticated writes need the session's CSRF token in `X-CSRF-Token`",
+                        ));
+                    }
+                }
+                Principal {
+                    user: session.user,
+                    credential: Credential::Session,
+                }
+            }
+            (None, None) => {
+                return Err(unauthorized(
+                    "sign in, or send an API token as `Authorization: Bearer <token>`",
+                ));
+            }
+        };
         parts.extensions.insert(principal.clone());
         Ok(principal)
     }
+}
+
+/// The session cookie's value, if the request carries one.
+pub fn session_cookie(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// Compares secrets without revealing, through timing, where they differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn unauthorized(message: &str) -> ApiError {

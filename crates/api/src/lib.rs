@@ -14,6 +14,7 @@ mod metrics;
 mod routes;
 mod state;
 mod temporal;
+mod throttle;
 
 pub use bootstrap::{LocalBootstrap, bootstrap_local};
 pub use error::ApiError;

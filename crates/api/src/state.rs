@@ -2,6 +2,7 @@
 
 use crate::metrics::Metrics;
 use crate::temporal::TemporalHandle;
+use crate::throttle::LoginThrottle;
 use agentclash_store::Store;
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ pub struct AppState {
     pub(crate) task_queue: Arc<str>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) secret_box: Option<Arc<agentclash_auth::SecretBox>>,
+    pub(crate) login_throttle: Arc<LoginThrottle>,
 }
 
 impl AppState {
@@ -24,6 +26,7 @@ impl AppState {
             task_queue: task_queue.into(),
             metrics: Arc::new(Metrics::new()),
             secret_box: None,
+            login_throttle: Arc::new(LoginThrottle::default()),
         }
     }
 

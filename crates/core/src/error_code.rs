@@ -22,6 +22,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The request body exceeds the size cap.
     PayloadTooLarge,
+    /// Too many requests; retry after the `Retry-After` delay.
+    TooManyRequests,
     /// The request conflicts with the current state (e.g. an illegal transition).
     Conflict,
     /// A dependency (Postgres, Temporal) is down; retry later.
@@ -41,6 +43,7 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::TooManyRequests => "too_many_requests",
             Self::Conflict => "conflict",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
@@ -57,6 +60,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => 405,
             Self::Conflict => 409,
             Self::PayloadTooLarge => 413,
+            Self::TooManyRequests => 429,
             Self::UnsupportedMediaType => 415,
             Self::Internal => 500,
             Self::Unavailable => 503,
@@ -73,6 +77,7 @@ impl ErrorCode {
             405 => Self::MethodNotAllowed,
             409 => Self::Conflict,
             413 => Self::PayloadTooLarge,
+            429 => Self::TooManyRequests,
             415 => Self::UnsupportedMediaType,
             503 => Self::Unavailable,
             400..=499 => Self::BadRequest,
@@ -101,6 +106,7 @@ mod tests {
             ErrorCode::NotFound,
             ErrorCode::MethodNotAllowed,
             ErrorCode::PayloadTooLarge,
+            ErrorCode::TooManyRequests,
             ErrorCode::Conflict,
             ErrorCode::Unavailable,
             ErrorCode::Internal,

@@ -8,6 +8,7 @@
 mod error;
 pub mod runs;
 pub mod secrets;
+pub mod sessions;
 pub mod tenancy;
 pub mod users;
 

@@ -4,6 +4,7 @@ mod health;
 pub(crate) mod identity;
 mod runs;
 mod secrets;
+mod session;
 
 use crate::error::ApiError;
 use crate::layers;
@@ -11,7 +12,7 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
-use axum::routing::{delete, get, put};
+use axum::routing::{delete, get, post, put};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -24,6 +25,9 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     let v1 = Router::new()
         .route("/users/me", get(identity::me))
+        .route("/auth/login", post(session::login))
+        .route("/auth/logout", post(session::logout))
+        .route("/auth/session", get(session::current))
         .route(
             "/auth/tokens",
             get(identity::list_tokens).post(identity::create_token),
