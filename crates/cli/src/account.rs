@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use crate::api::ApiClient;
 use crate::args::{
-    ApiOpts, AuthArgs, AuthCommand, OrgArgs, OrgCommand, TokensCommand, WorkspaceArgs,
-    WorkspaceCommand,
+    ApiOpts, AuthArgs, AuthCommand, DeviceCommand, OrgArgs, OrgCommand, TokensCommand,
+    WorkspaceArgs, WorkspaceCommand,
 };
 use crate::config::{self, Resolved, UserConfig};
 use crate::exit::{self, fail};
@@ -33,7 +33,8 @@ where
 /// `agentclash auth ...`.
 pub fn auth(args: AuthArgs) -> anyhow::Result<ExitCode> {
     match args.command {
-        AuthCommand::Login => login(args.api),
+        AuthCommand::Login { device: false } => login(args.api),
+        AuthCommand::Login { device: true } => device_login(args.api),
         command => with_client(args.api, |client, settings, json| async move {
             match command {
                 AuthCommand::Status => status(&client, &settings, json).await,
@@ -75,7 +76,27 @@ pub fn auth(args: AuthArgs) -> anyhow::Result<ExitCode> {
                     eprintln!("token {id} revoked");
                     Ok(ExitCode::SUCCESS)
                 }
-                AuthCommand::Login => unreachable_login(),
+                AuthCommand::Device(DeviceCommand::Approve { user_code }) => {
+                    client
+                        .post_empty(
+                            &["v1", "auth", "device", "approve"],
+                            &json!({ "user_code": user_code }),
+                        )
+                        .await?;
+                    eprintln!("approved {user_code}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                AuthCommand::Device(DeviceCommand::Deny { user_code }) => {
+                    client
+                        .post_empty(
+                            &["v1", "auth", "device", "deny"],
+                            &json!({ "user_code": user_code }),
+                        )
+                        .await?;
+                    eprintln!("denied {user_code}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                AuthCommand::Login { .. } => unreachable_login(),
             }
         }),
     }
@@ -133,6 +154,74 @@ fn login(opts: ApiOpts) -> anyhow::Result<ExitCode> {
     saved.api_url = Some(settings.api_url.clone());
     saved.token = Some(token);
     saved.workspace = settings.workspace;
+    let path = saved.save()?;
+    eprintln!(
+        "logged in to {} as {}; saved in {}",
+        settings.api_url,
+        me["email"].as_str().unwrap_or("?"),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The device flow: show a code, poll until it is approved, save the token.
+fn device_login(opts: ApiOpts) -> anyhow::Result<ExitCode> {
+    let settings = config::resolve(opts.api_url, opts.workspace)?;
+    let anonymous = ApiClient::new(&settings.api_url, None)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let token = runtime.block_on(async {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "this machine".to_owned());
+        let code = anonymous
+            .post(&["v1", "auth", "device", "code"], &json!({ "client_name": format!("agentclash CLI on {host}") }))
+            .await?;
+        let (Some(device_code), Some(user_code)) = (code["device_code"].as_str(), code["user_code"].as_str()) else {
+            return Err(fail(exit::ERROR, "the API answered the device code request without codes"));
+        };
+        eprintln!(
+            "To log in, open {} and enter the code {user_code}\n(or run `agentclash auth device approve {user_code}` where you are logged in)",
+            code["verification_uri"].as_str().unwrap_or("the web app")
+        );
+        let mut interval = code["interval"].as_u64().unwrap_or(5).max(1);
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(interval)).await;
+            let (status, answer) = anonymous
+                .post_status(&["v1", "auth", "device", "token"], &json!({ "device_code": device_code }))
+                .await?;
+            if status == 200 {
+                return answer["access_token"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| fail(exit::ERROR, "the API approved the code but sent no token"));
+            }
+            match answer["error"]["code"].as_str() {
+                Some("authorization_pending") => {}
+                Some("slow_down") => interval += 1,
+                Some("access_denied") => return Err(fail(exit::AUTH, "the login was denied")),
+                Some("expired_token") => {
+                    return Err(fail(exit::RETRYABLE, "the code expired before it was approved; run the command again"));
+                }
+                _ => {
+                    let message = answer["error"]["message"].as_str().unwrap_or("unexpected answer").to_owned();
+                    return Err(fail(exit::ERROR, message));
+                }
+            }
+        }
+    })?;
+    let client = ApiClient::new(&settings.api_url, Some(&token))?;
+    let (me, workspaces) = runtime.block_on(async {
+        anyhow::Ok((
+            client.get(&["v1", "users", "me"]).await?,
+            client.get(&["v1", "workspaces"]).await?,
+        ))
+    })?;
+    let mut saved = UserConfig::load()?;
+    saved.api_url = Some(settings.api_url.clone());
+    saved.token = Some(token);
+    saved.workspace = settings
+        .workspace
+        .or_else(|| workspaces["items"][0]["id"].as_str().map(str::to_owned));
     let path = saved.save()?;
     eprintln!(
         "logged in to {} as {}; saved in {}",

@@ -119,6 +119,39 @@ impl ApiClient {
             .await
     }
 
+    /// `POST` JSON; the answer has no body.
+    pub async fn post_empty(
+        &self,
+        segments: &[&str],
+        body: &serde_json::Value,
+    ) -> anyhow::Result<()> {
+        self.send_no_content(self.http.post(self.segments(segments)?).json(body))
+            .await
+    }
+
+    /// `POST` JSON and return the status with the JSON body, error or not
+    /// (for protocols like the device flow that speak through error codes).
+    pub async fn post_status(
+        &self,
+        segments: &[&str],
+        body: &serde_json::Value,
+    ) -> anyhow::Result<(u16, serde_json::Value)> {
+        let response = self
+            .http
+            .post(self.segments(segments)?)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        let value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        Ok((status, value))
+    }
+
     /// `PUT` JSON; the answer has no body.
     pub async fn put(&self, segments: &[&str], body: &serde_json::Value) -> anyhow::Result<()> {
         self.send_no_content(self.http.put(self.segments(segments)?).json(body))

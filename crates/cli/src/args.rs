@@ -73,14 +73,37 @@ pub struct AuthArgs {
 pub enum AuthCommand {
     /// Show who the CLI is authenticated as; exits 77 when it is not.
     Status,
-    /// Save an API token (read from stdin, never from an argument) after
-    /// checking it with the API.
-    Login,
+    /// Log in: with --device, approve a code in the browser (or with
+    /// `auth device approve` from another logged-in CLI); otherwise save an API
+    /// token read from stdin (never from an argument) after checking it.
+    Login {
+        /// Use the device authorisation flow.
+        #[arg(long)]
+        device: bool,
+    },
+    /// Approve or deny a device code shown by another `auth login --device`.
+    #[command(subcommand)]
+    Device(DeviceCommand),
     /// Forget the saved token (and revoke it on the server when possible).
     Logout,
     /// Manage your API tokens.
     #[command(subcommand)]
     Tokens(TokensCommand),
+}
+
+/// `agentclash auth device ...`.
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Let the device in as you.
+    Approve {
+        /// The code it shows, e.g. ABCD-EFGH.
+        user_code: String,
+    },
+    /// Refuse the device.
+    Deny {
+        /// The code it shows.
+        user_code: String,
+    },
 }
 
 /// `agentclash auth tokens ...`.

@@ -98,6 +98,36 @@ impl LocalStack {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Starts `auth login --device` with its own config dir and returns the
+    /// running child and the user code it printed.
+    fn start_device_login(
+        &self,
+        config_home: &Path,
+    ) -> (std::process::Child, String, std::thread::JoinHandle<String>) {
+        use std::io::BufRead as _;
+        let mut child = Command::new(CLI)
+            .args(["auth", "login", "--device", "--api-url", &self.api_url])
+            .env("XDG_CONFIG_HOME", config_home)
+            .env_remove("AGENTCLASH_WORKSPACE")
+            .env_remove("AGENTCLASH_TOKEN")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("login starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = std::io::BufReader::new(stderr).lines();
+        let code = loop {
+            let line = lines.next().expect("login prints a code").expect("utf-8");
+            if let Some((_, rest)) = line.split_once("enter the code ") {
+                break rest.trim().to_owned();
+            }
+        };
+        // Keep draining stderr so the child never blocks on a full pipe.
+        let drained =
+            std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));
+        (child, code, drained)
+    }
+
     fn status(&self) -> (bool, Value) {
         let out = self.cli(&["local", "status", "--json"]);
         let json = serde_json::from_slice(&out.stdout).expect("status --json prints JSON");
@@ -217,6 +247,35 @@ fn the_local_stack_survives_a_killed_worker_and_down_up() {
         .find(|t| t["name"] == "ci")
         .expect("ci token");
     stack.ok(&["auth", "tokens", "revoke", ci["id"].as_str().expect("id")]);
+
+    // Device login with the real binary: approved, then denied.
+    let other_config = stack.dir.join("device-config");
+    let (child, user_code, _) = stack.start_device_login(&other_config);
+    stack.ok(&["auth", "device", "approve", &user_code]);
+    let out = child.wait_with_output().expect("login finishes");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let saved: Value = serde_json::from_slice(
+        &std::fs::read(other_config.join("agentclash/config.json"))
+            .expect("device login saved a config"),
+    )
+    .expect("json");
+    assert!(
+        saved["token"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("acl_"))
+    );
+    assert!(saved["workspace"].is_string());
+    let (child, user_code, stderr) = stack.start_device_login(&stack.dir.join("denied-config"));
+    stack.ok(&["auth", "device", "deny", &user_code]);
+    let out = child.wait_with_output().expect("login finishes");
+    assert_eq!(out.status.code(), Some(77), "denied is an auth error");
+    let stderr = stderr.join().expect("stderr reader");
+    assert!(stderr.contains("denied"), "{stderr}");
 
     // kill -9 the worker: status reports it and exits non-zero.
     let worker_pid = component(&status, "worker")["pid"]

@@ -24,6 +24,14 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// Too many requests; retry after the `Retry-After` delay.
     TooManyRequests,
+    /// Device flow: nobody has approved the code yet; keep polling.
+    AuthorizationPending,
+    /// Device flow: polling faster than the advertised interval.
+    SlowDown,
+    /// Device flow: the user denied the request.
+    AccessDenied,
+    /// Device flow: the code expired or was already used.
+    ExpiredToken,
     /// The request conflicts with the current state (e.g. an illegal transition).
     Conflict,
     /// A dependency (Postgres, Temporal) is down; retry later.
@@ -44,6 +52,10 @@ impl ErrorCode {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::TooManyRequests => "too_many_requests",
+            Self::AuthorizationPending => "authorization_pending",
+            Self::SlowDown => "slow_down",
+            Self::AccessDenied => "access_denied",
+            Self::ExpiredToken => "expired_token",
             Self::Conflict => "conflict",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
@@ -53,7 +65,11 @@ impl ErrorCode {
     /// The HTTP status this code is served with.
     pub fn http_status(self) -> u16 {
         match self {
-            Self::BadRequest => 400,
+            Self::BadRequest
+            | Self::AuthorizationPending
+            | Self::SlowDown
+            | Self::AccessDenied
+            | Self::ExpiredToken => 400,
             Self::Unauthorized => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
@@ -114,6 +130,20 @@ mod tests {
             let json = serde_json::to_value(code).expect("serialises");
             assert_eq!(json, serde_json::Value::String(code.as_str().to_owned()));
             assert_eq!(ErrorCode::for_http_status(code.http_status()), code);
+        }
+    }
+
+    #[test]
+    fn device_flow_codes_use_the_rfc_8628_spellings() {
+        for (code, text) in [
+            (ErrorCode::AuthorizationPending, "authorization_pending"),
+            (ErrorCode::SlowDown, "slow_down"),
+            (ErrorCode::AccessDenied, "access_denied"),
+            (ErrorCode::ExpiredToken, "expired_token"),
+        ] {
+            assert_eq!(code.as_str(), text);
+            assert_eq!(serde_json::to_value(code).expect("serialises"), text);
+            assert_eq!(code.http_status(), 400);
         }
     }
 }

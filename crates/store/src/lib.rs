@@ -5,6 +5,7 @@
 //! changes are compare-and-set updates that also append a history row in the
 //! same transaction.
 
+pub mod device;
 mod error;
 pub mod runs;
 pub mod secrets;

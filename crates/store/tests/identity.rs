@@ -171,3 +171,29 @@ async fn workspace_visibility_follows_memberships_and_org_admin_rights() {
         .expect_err("slug taken");
     assert!(matches!(err, StoreError::Conflict(_)));
 }
+
+#[tokio::test]
+async fn an_expired_device_code_cannot_be_approved_or_collected() {
+    use agentclash_store::device::DevicePoll;
+    let db = TestDb::new().await;
+    let user = db.user("dev").await;
+    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let hash = agentclash_auth::hash_token("acl_device").0;
+    db.store
+        .create_device_authorization(&hash, "ABCD-EFGH", "cli", past)
+        .await
+        .expect("create");
+    assert!(matches!(
+        db.store
+            .decide_device_authorization("ABCD-EFGH", user.id, true)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        db.store
+            .poll_device_authorization(&hash, 0)
+            .await
+            .expect("poll"),
+        DevicePoll::Expired
+    );
+}

@@ -1,5 +1,6 @@
 //! Route table and layer stack.
 
+mod device;
 mod health;
 pub(crate) mod identity;
 mod runs;
@@ -28,6 +29,10 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/auth/login", post(session::login))
         .route("/auth/logout", post(session::logout))
         .route("/auth/session", get(session::current))
+        .route("/auth/device/code", post(device::code))
+        .route("/auth/device/token", post(device::token))
+        .route("/auth/device/approve", post(device::approve))
+        .route("/auth/device/deny", post(device::deny))
         .route(
             "/auth/tokens",
             get(identity::list_tokens).post(identity::create_token),
