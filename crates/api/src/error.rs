@@ -57,6 +57,21 @@ impl ApiError {
     }
 }
 
+/// The error envelope every failing request answers with (OpenAPI schema).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorEnvelope {
+    error: ErrorBody,
+}
+
+/// The inside of the error envelope.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code.
+    code: ErrorCode,
+    /// Human-readable explanation.
+    message: String,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.code.http_status())

@@ -83,6 +83,11 @@ pub fn app(state: AppState, max_body_bytes: usize) -> axum::Router {
     routes::router(state, max_body_bytes)
 }
 
+/// The OpenAPI 3.1 document, generated from the route registrations.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes::openapi()
+}
+
 /// Applies the standard layers and fallbacks to extra routes; lets tests
 /// check cross-cutting behaviour (e.g. panic capture) on routes of their own.
 pub fn with_standard_layers(

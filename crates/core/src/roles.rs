@@ -10,7 +10,19 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A role inside one workspace, ordered by power.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 pub enum WorkspaceRole {
     /// Reads everything in the workspace.
     #[serde(rename = "workspace_viewer")]
@@ -61,7 +73,19 @@ impl FromStr for WorkspaceRole {
 }
 
 /// A role in an organization.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 pub enum OrgRole {
     /// Sees the organization; workspace access comes from workspace roles.
     #[serde(rename = "org_member")]

@@ -20,7 +20,7 @@ pub struct UnknownStatus {
 macro_rules! status_enum {
     ($(#[$doc:meta])* $name:ident, $kind:literal, [$($variant:ident => $text:literal),+ $(,)?]) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
             $(#[doc = $text] $variant),+

@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 
 /// A run as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Run {
     /// Identity.
     pub id: RunId,
@@ -31,7 +31,7 @@ pub struct Run {
 }
 
 /// One step of a run's lifecycle, as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RunStatusChange {
     /// The state left (`None` for creation).
     pub from: Option<RunStatus>,
@@ -44,7 +44,7 @@ pub struct RunStatusChange {
 }
 
 /// A page of runs, newest first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RunPage {
     /// The runs on this page.
     pub items: Vec<Run>,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 /// What anyone may know about a secret: its name and when it changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SecretMeta {
     /// The secret's name (e.g. `OPENAI_API_KEY`).
     pub name: String,

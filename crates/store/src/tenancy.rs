@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 
 /// An organization.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Organization {
     /// Identity.
     pub id: OrganizationId,
@@ -21,7 +21,7 @@ pub struct Organization {
 }
 
 /// A workspace as seen by one user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Workspace {
     /// Identity.
     pub id: WorkspaceId,

@@ -22,7 +22,7 @@ const EXPIRES_IN_SECS: i64 = 600;
 const INTERVAL_SECS: i64 = 2;
 
 /// Body of `POST /v1/auth/device/code`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
     /// Names the token the CLI will receive (e.g. "agentclash CLI on laptop").
@@ -31,7 +31,7 @@ pub struct CodeRequest {
 }
 
 /// What the CLI shows the user and polls with.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CodeResponse {
     device_code: String,
     user_code: String,
@@ -42,6 +42,8 @@ pub struct CodeResponse {
 }
 
 /// `POST /v1/auth/device/code` (no authentication).
+#[utoipa::path(post, path = "/v1/auth/device/code", tag = "device", request_body = CodeRequest,
+    responses((status = 200, body = CodeResponse), (status = 400, body = crate::error::ErrorEnvelope)))]
 pub async fn code(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -84,14 +86,14 @@ pub async fn code(
 }
 
 /// Body of `POST /v1/auth/device/token`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     device_code: String,
 }
 
 /// The token handed to the CLI.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     access_token: String,
     token_type: &'static str,
@@ -100,6 +102,8 @@ pub struct TokenResponse {
 /// `POST /v1/auth/device/token` (no authentication): pending, slow down,
 /// denied and expired are distinct error codes; an approved code yields its
 /// token exactly once.
+#[utoipa::path(post, path = "/v1/auth/device/token", tag = "device", request_body = TokenRequest,
+    responses((status = 200, body = TokenResponse), (status = 400, body = crate::error::ErrorEnvelope, description = "authorization_pending, slow_down, access_denied or expired_token")))]
 pub async fn token(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<TokenRequest>,
@@ -138,13 +142,15 @@ pub async fn token(
 }
 
 /// Body of approve and deny.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
     user_code: String,
 }
 
 /// `POST /v1/auth/device/approve`: the signed-in user lets the CLI in as them.
+#[utoipa::path(post, path = "/v1/auth/device/approve", tag = "device", request_body = Decision,
+    responses((status = 204, description = "approved"), (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope), (status = 403, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)), security(("bearer" = []), ("session" = [])))]
 pub async fn approve(
     State(state): State<AppState>,
     principal: Principal,
@@ -154,6 +160,8 @@ pub async fn approve(
 }
 
 /// `POST /v1/auth/device/deny`.
+#[utoipa::path(post, path = "/v1/auth/device/deny", tag = "device", request_body = Decision,
+    responses((status = 204, description = "denied"), (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope), (status = 403, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)), security(("bearer" = []), ("session" = [])))]
 pub async fn deny(
     State(state): State<AppState>,
     principal: Principal,

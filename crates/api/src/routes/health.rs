@@ -9,6 +9,7 @@ use serde::Serialize;
 use std::time::Duration;
 
 /// Always 200 while the process serves requests.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "the process serves requests")))]
 pub async fn live() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
@@ -53,6 +54,8 @@ const CHECK_TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// 200 when Postgres and Temporal both answer, else 503; the body names each
 /// dependency and its state either way. Both are checked concurrently.
+#[utoipa::path(get, path = "/healthz/ready", tag = "health",
+    responses((status = 200, description = "Postgres and Temporal answer"), (status = 503, description = "a dependency is down; the body names it")))]
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let (postgres, temporal) = tokio::join!(
         tokio::time::timeout(CHECK_TIMEOUT, state.store.ping()),
@@ -83,6 +86,7 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// Prometheus text exposition.
+#[utoipa::path(get, path = "/metrics", tag = "health", responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(

@@ -14,12 +14,14 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 /// `GET /v1/users/me`.
+#[utoipa::path(get, path = "/v1/users/me", tag = "identity",
+    responses((status = 200, body = User), (status = 401, body = crate::error::ErrorEnvelope)), security(("bearer" = []), ("session" = [])))]
 pub async fn me(principal: Principal) -> Json<User> {
     Json(principal.user)
 }
 
 /// A list response.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Items<T> {
     items: Vec<T>,
 }
@@ -32,6 +34,8 @@ impl<T> Items<T> {
 }
 
 /// `GET /v1/auth/tokens`: the caller's tokens (metadata only).
+#[utoipa::path(get, path = "/v1/auth/tokens", tag = "identity",
+    responses((status = 200, body = Items<ApiToken>), (status = 401, body = crate::error::ErrorEnvelope)), security(("bearer" = []), ("session" = [])))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     principal: Principal,
@@ -42,7 +46,7 @@ pub async fn list_tokens(
 }
 
 /// Body of `POST /v1/auth/tokens`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     name: String,
@@ -52,7 +56,7 @@ pub struct CreateToken {
 }
 
 /// A token as created: the only time its plaintext is shown.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedToken {
     #[serde(flatten)]
     meta: ApiToken,
@@ -60,6 +64,8 @@ pub struct CreatedToken {
 }
 
 /// `POST /v1/auth/tokens`.
+#[utoipa::path(post, path = "/v1/auth/tokens", tag = "identity", request_body = CreateToken,
+    responses((status = 201, body = CreatedToken), (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope), (status = 403, body = crate::error::ErrorEnvelope)), security(("bearer" = []), ("session" = [])))]
 pub async fn create_token(
     State(state): State<AppState>,
     principal: Principal,
@@ -104,6 +110,9 @@ pub(crate) async fn mint_token(
 }
 
 /// `DELETE /v1/auth/tokens/{token_id}`: revokes one of the caller's tokens.
+#[utoipa::path(delete, path = "/v1/auth/tokens/{token_id}", tag = "identity",
+    params(("token_id" = String, Path, description = "Token id")),
+    responses((status = 204, description = "revoked"), (status = 401, body = crate::error::ErrorEnvelope), (status = 403, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)), security(("bearer" = []), ("session" = [])))]
 pub async fn revoke_token(
     State(state): State<AppState>,
     principal: Principal,
@@ -119,6 +128,8 @@ pub async fn revoke_token(
 }
 
 /// `GET /v1/organizations`.
+#[utoipa::path(get, path = "/v1/organizations", tag = "identity",
+    responses((status = 200, body = Items<Organization>), (status = 401, body = crate::error::ErrorEnvelope)), security(("bearer" = []), ("session" = [])))]
 pub async fn list_organizations(
     State(state): State<AppState>,
     principal: Principal,
@@ -132,6 +143,8 @@ pub async fn list_organizations(
 }
 
 /// `GET /v1/workspaces`: every workspace the caller can reach, with their role.
+#[utoipa::path(get, path = "/v1/workspaces", tag = "identity",
+    responses((status = 200, body = Items<Workspace>), (status = 401, body = crate::error::ErrorEnvelope)), security(("bearer" = []), ("session" = [])))]
 pub async fn list_workspaces(
     State(state): State<AppState>,
     principal: Principal,
@@ -142,7 +155,7 @@ pub async fn list_workspaces(
 }
 
 /// Body of `POST /v1/workspaces`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWorkspace {
     organization_id: OrganizationId,
@@ -151,6 +164,9 @@ pub struct CreateWorkspace {
 }
 
 /// `POST /v1/workspaces`: org admins create workspaces in their organization.
+#[utoipa::path(post, path = "/v1/workspaces", tag = "identity", request_body = CreateWorkspace,
+    responses((status = 201, body = Workspace), (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope), (status = 403, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope), (status = 409, body = crate::error::ErrorEnvelope)),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn create_workspace(
     State(state): State<AppState>,
     principal: Principal,

@@ -10,55 +10,97 @@ mod session;
 use crate::error::ApiError;
 use crate::layers;
 use crate::state::AppState;
+use axum::Json;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
-use axum::routing::{delete, get, post, put};
+use axum::routing::get;
+use std::sync::Arc;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Every route with the standard layers.
+/// Every route with the standard layers, and the OpenAPI document built
+/// from the same registrations (so the two cannot drift apart).
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
-    let v1 = Router::new()
-        .route("/users/me", get(identity::me))
-        .route("/auth/login", post(session::login))
-        .route("/auth/logout", post(session::logout))
-        .route("/auth/session", get(session::current))
-        .route("/auth/device/code", post(device::code))
-        .route("/auth/device/token", post(device::token))
-        .route("/auth/device/approve", post(device::approve))
-        .route("/auth/device/deny", post(device::deny))
-        .route(
-            "/auth/tokens",
-            get(identity::list_tokens).post(identity::create_token),
-        )
-        .route("/auth/tokens/{token_id}", delete(identity::revoke_token))
-        .route("/organizations", get(identity::list_organizations))
-        .route(
-            "/workspaces",
-            get(identity::list_workspaces).post(identity::create_workspace),
-        )
-        .route(
-            "/workspaces/{workspace_id}/runs",
-            get(runs::list).post(runs::create),
-        )
-        .route("/workspaces/{workspace_id}/runs/{run_id}", get(runs::get))
-        .route("/workspaces/{workspace_id}/secrets", get(secrets::list))
-        .route(
-            "/workspaces/{workspace_id}/secrets/{name}",
-            put(secrets::put).delete(secrets::delete),
-        );
-    let routes = Router::new()
-        .route("/healthz", get(health::live))
-        .route("/healthz/ready", get(health::ready))
-        .route("/metrics", get(health::metrics))
-        .nest("/v1", v1);
+    let (routes, doc) = documented_routes();
+    let doc = Arc::new(doc);
+    let routes = routes.route(
+        "/v1/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { Json(doc.as_ref().clone()) }
+        }),
+    );
     with_layers(routes, state, max_body_bytes)
+}
+
+/// The OpenAPI 3.1 document of the API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented_routes().1
+}
+
+fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::live))
+        .routes(routes!(health::ready))
+        .routes(routes!(health::metrics))
+        .routes(routes!(identity::me))
+        .routes(routes!(session::login))
+        .routes(routes!(session::logout))
+        .routes(routes!(session::current))
+        .routes(routes!(device::code))
+        .routes(routes!(device::token))
+        .routes(routes!(device::approve))
+        .routes(routes!(device::deny))
+        .routes(routes!(identity::list_tokens, identity::create_token))
+        .routes(routes!(identity::revoke_token))
+        .routes(routes!(identity::list_organizations))
+        .routes(routes!(
+            identity::list_workspaces,
+            identity::create_workspace
+        ))
+        .routes(routes!(runs::list, runs::create))
+        .routes(routes!(runs::get))
+        .routes(routes!(secrets::list))
+        .routes(routes!(secrets::put, secrets::delete))
+        .split_for_parts()
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "AgentClash API", description = "Evaluate AI agents head to head."),
+    modifiers(&SecuritySchemes)
+)]
+struct ApiDoc;
+
+/// Bearer API tokens (CLI, CI) and the browser session cookie.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::SESSION_COOKIE,
+            ))),
+        );
+    }
 }
 
 /// Wraps routes (outermost first) in: request id, tracing span, request-id

@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 /// Body of `POST /v1/workspaces/{workspace_id}/runs`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRun {
     /// Human label; defaults to "wiring run".
@@ -27,6 +27,9 @@ pub struct CreateRun {
 /// Stores the run as `queued` and starts its `RunWorkflow`. When Temporal
 /// cannot take it, the run is marked failed with the reason (never left in
 /// `queued`) and the answer is 503. Needs the member role.
+#[utoipa::path(post, path = "/v1/workspaces/{workspace_id}/runs", tag = "runs", params(("workspace_id" = String, Path, description = "Workspace id")), request_body = CreateRun,
+    responses((status = 201, body = Run), (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope), (status = 403, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope), (status = 503, body = crate::error::ErrorEnvelope)),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     scope: WorkspaceScope,
@@ -68,8 +71,9 @@ pub async fn create(
 }
 
 /// Query of the run list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListRuns {
     /// Page size, 1..=100 (default 20).
     limit: Option<u32>,
@@ -78,6 +82,9 @@ pub struct ListRuns {
 }
 
 /// Newest first, cursor-paginated. Any role.
+#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/runs", tag = "runs", params(("workspace_id" = String, Path, description = "Workspace id"), ListRuns),
+    responses((status = 200, body = RunPage), (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     scope: WorkspaceScope,
@@ -96,7 +103,7 @@ pub async fn list(
 }
 
 /// A run with its lifecycle history.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RunDetail {
     #[serde(flatten)]
     run: Run,
@@ -104,6 +111,10 @@ pub struct RunDetail {
 }
 
 /// One run with its status history. Any role.
+#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/runs/{run_id}", tag = "runs",
+    params(("workspace_id" = String, Path, description = "Workspace id"), ("run_id" = String, Path, description = "Run id")),
+    responses((status = 200, body = RunDetail), (status = 401, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     scope: WorkspaceScope,

@@ -18,6 +18,9 @@ use serde::Deserialize;
 const MAX_VALUE_BYTES: usize = 64 * 1024;
 
 /// Names and timestamps of the workspace's secrets. Member role.
+#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/secrets", tag = "secrets", params(("workspace_id" = String, Path, description = "Workspace id")),
+    responses((status = 200, body = Items<SecretMeta>), (status = 401, body = crate::error::ErrorEnvelope), (status = 403, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     scope: WorkspaceScope,
@@ -29,13 +32,18 @@ pub async fn list(
 }
 
 /// Body of a secret write. The value is not `Debug`-printed anywhere.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PutSecret {
     value: String,
 }
 
 /// Creates (201) or replaces (204) a secret. Admin role.
+#[utoipa::path(put, path = "/v1/workspaces/{workspace_id}/secrets/{name}", tag = "secrets", params(("workspace_id" = String, Path, description = "Workspace id"), ("name" = String, Path, description = "Secret name")),
+    request_body = PutSecret,
+    responses((status = 201, description = "created"), (status = 204, description = "replaced"), (status = 400, body = crate::error::ErrorEnvelope),
+        (status = 401, body = crate::error::ErrorEnvelope), (status = 403, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope), (status = 503, body = crate::error::ErrorEnvelope)),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn put(
     State(state): State<AppState>,
     scope: WorkspaceScope,
@@ -68,6 +76,9 @@ pub async fn put(
 }
 
 /// Deletes a secret. Admin role.
+#[utoipa::path(delete, path = "/v1/workspaces/{workspace_id}/secrets/{name}", tag = "secrets", params(("workspace_id" = String, Path, description = "Workspace id"), ("name" = String, Path, description = "Secret name")),
+    responses((status = 204, description = "deleted"), (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope), (status = 403, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
     scope: WorkspaceScope,

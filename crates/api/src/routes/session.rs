@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 const SESSION_DAYS: i64 = 7;
 
 /// Body of `POST /v1/auth/login`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
     email: String,
@@ -29,7 +29,7 @@ pub struct Login {
 }
 
 /// What the browser learns about its session.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionInfo {
     user: User,
     csrf_token: String,
@@ -38,6 +38,9 @@ pub struct SessionInfo {
 
 /// `POST /v1/auth/login`: verifies the password (as slowly for unknown
 /// emails as for known ones) and sets the session cookie.
+#[utoipa::path(post, path = "/v1/auth/login", tag = "session", request_body = Login,
+    responses((status = 200, body = SessionInfo, description = "signed in; sets the session cookie"), (status = 400, body = crate::error::ErrorEnvelope),
+        (status = 401, body = crate::error::ErrorEnvelope), (status = 429, body = crate::error::ErrorEnvelope)))]
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Login>,
@@ -112,6 +115,8 @@ pub async fn login(
 }
 
 /// `GET /v1/auth/session`: the signed-in user and the CSRF token to send back.
+#[utoipa::path(get, path = "/v1/auth/session", tag = "session",
+    responses((status = 200, body = SessionInfo), (status = 401, body = crate::error::ErrorEnvelope)), security(("session" = [])))]
 pub async fn current(
     State(state): State<AppState>,
     parts: Parts,
@@ -136,6 +141,8 @@ pub async fn current(
 }
 
 /// `POST /v1/auth/logout`: ends the cookie's session and clears the cookie.
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "session",
+    responses((status = 204, description = "signed out"), (status = 401, body = crate::error::ErrorEnvelope), (status = 403, body = crate::error::ErrorEnvelope)), security(("bearer" = []), ("session" = [])))]
 pub async fn logout(
     State(state): State<AppState>,
     _principal: Principal,

@@ -1,0 +1,334 @@
+//! The authorisation matrix: every operation of the OpenAPI document, called
+//! as every kind of caller, answers the expected status. An operation added
+//! to the API without a row here fails the test, and so does a row whose
+//! operation no longer exists.
+
+mod common;
+
+use agentclash_core::{OrgRole, WorkspaceRole};
+use common::{client_with_token, dead_address, start_with_tenant};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// The callers, in the order of every row's expected statuses.
+const CALLERS: [&str; 6] = [
+    "anonymous",
+    "viewer",
+    "member",
+    "admin",
+    "org_admin",
+    "outsider",
+];
+
+/// What a row needs to build its request for one caller.
+struct Ctx<'a> {
+    ws: String,
+    org: String,
+    run: String,
+    spare_token: String,
+    caller: &'a str,
+}
+
+type Build = fn(&Ctx<'_>) -> (String, Option<Value>);
+
+/// (operation, request builder, expected status per caller in `CALLERS` order).
+fn rows() -> Vec<(&'static str, Build, [u16; 6])> {
+    vec![
+        ("GET /healthz", |_| ("/healthz".into(), None), [200; 6]),
+        // Temporal is down in this test, so readiness is 503 for everyone.
+        (
+            "GET /healthz/ready",
+            |_| ("/healthz/ready".into(), None),
+            [503; 6],
+        ),
+        ("GET /metrics", |_| ("/metrics".into(), None), [200; 6]),
+        (
+            "GET /v1/users/me",
+            |_| ("/v1/users/me".into(), None),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            "POST /v1/auth/login",
+            // A different account per caller, so sign-in throttling stays out of the way.
+            |c| {
+                (
+                    "/v1/auth/login".into(),
+                    Some(
+                        json!({ "email": format!("{}@test.local", c.caller), "password": "not the password" }),
+                    ),
+                )
+            },
+            [401; 6],
+        ),
+        (
+            "POST /v1/auth/logout",
+            |_| ("/v1/auth/logout".into(), None),
+            [401, 204, 204, 204, 204, 204],
+        ),
+        (
+            "GET /v1/auth/session",
+            |_| ("/v1/auth/session".into(), None),
+            [401; 6],
+        ),
+        (
+            "POST /v1/auth/device/code",
+            |_| ("/v1/auth/device/code".into(), Some(json!({}))),
+            [200; 6],
+        ),
+        (
+            "POST /v1/auth/device/token",
+            |_| {
+                (
+                    "/v1/auth/device/token".into(),
+                    Some(json!({ "device_code": "acl_unknown" })),
+                )
+            },
+            [400; 6],
+        ),
+        (
+            "POST /v1/auth/device/approve",
+            |_| {
+                (
+                    "/v1/auth/device/approve".into(),
+                    Some(json!({ "user_code": "NOPE-NOPE" })),
+                )
+            },
+            [401, 404, 404, 404, 404, 404],
+        ),
+        (
+            "POST /v1/auth/device/deny",
+            |_| {
+                (
+                    "/v1/auth/device/deny".into(),
+                    Some(json!({ "user_code": "NOPE-NOPE" })),
+                )
+            },
+            [401, 404, 404, 404, 404, 404],
+        ),
+        (
+            "GET /v1/auth/tokens",
+            |_| ("/v1/auth/tokens".into(), None),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            "POST /v1/auth/tokens",
+            |_| ("/v1/auth/tokens".into(), Some(json!({ "name": "matrix" }))),
+            [401, 201, 201, 201, 201, 201],
+        ),
+        (
+            // Only the owner (admin) can revoke their token; for everyone else it does not exist.
+            "DELETE /v1/auth/tokens/{token_id}",
+            |c| (format!("/v1/auth/tokens/{}", c.spare_token), None),
+            [401, 404, 404, 204, 404, 404],
+        ),
+        (
+            "GET /v1/organizations",
+            |_| ("/v1/organizations".into(), None),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            "GET /v1/workspaces",
+            |_| ("/v1/workspaces".into(), None),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        (
+            // Workspace members who are not in the organization cannot see it.
+            "POST /v1/workspaces",
+            |c| {
+                (
+                    "/v1/workspaces".into(),
+                    Some(
+                        json!({ "organization_id": c.org, "slug": format!("ws-{}", c.caller.replace('_', "-")), "name": "x" }),
+                    ),
+                )
+            },
+            [401, 404, 404, 201, 201, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/runs",
+            |c| (format!("/v1/workspaces/{}/runs", c.ws), None),
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            // Members pass authorisation; Temporal is down, so the run is failed honestly (503).
+            "POST /v1/workspaces/{workspace_id}/runs",
+            |c| (format!("/v1/workspaces/{}/runs", c.ws), Some(json!({}))),
+            [401, 403, 503, 503, 503, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/runs/{run_id}",
+            |c| (format!("/v1/workspaces/{}/runs/{}", c.ws, c.run), None),
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/secrets",
+            |c| (format!("/v1/workspaces/{}/secrets", c.ws), None),
+            [401, 403, 200, 200, 200, 404],
+        ),
+        (
+            "PUT /v1/workspaces/{workspace_id}/secrets/{name}",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/secrets/PUT_{}",
+                        c.ws,
+                        c.caller.to_uppercase()
+                    ),
+                    Some(json!({ "value": "v" })),
+                )
+            },
+            [401, 403, 403, 201, 201, 404],
+        ),
+        (
+            "DELETE /v1/workspaces/{workspace_id}/secrets/{name}",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/secrets/DEL_{}",
+                        c.ws,
+                        c.caller.to_uppercase()
+                    ),
+                    None,
+                )
+            },
+            [401, 403, 403, 204, 204, 404],
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_operation_answers_every_caller_as_specified() {
+    let (api, db) = start_with_tenant(&dead_address(), 1 << 16).await;
+    let ws = api.tenant.workspace.id;
+    let org = api.tenant.workspace.organization_id;
+
+    // The matrix covers exactly the operations of the OpenAPI document.
+    let doc = serde_json::to_value(agentclash_api::openapi()).expect("document serialises");
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys() {
+            if ["get", "put", "post", "delete", "patch"].contains(&method.as_str()) {
+                documented.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    let rows = rows();
+    let covered: BTreeSet<String> = rows.iter().map(|(op, _, _)| (*op).to_owned()).collect();
+    assert_eq!(
+        documented, covered,
+        "every documented operation needs a matrix row, and only those"
+    );
+
+    // Callers.
+    let mut tokens = vec![None];
+    for (who, role) in [
+        ("viewer", WorkspaceRole::Viewer),
+        ("member", WorkspaceRole::Member),
+    ] {
+        let user = db.user(who).await;
+        db.store
+            .set_workspace_role(ws, user.id, role)
+            .await
+            .expect("grant");
+        tokens.push(Some(db.token_for(&user).await));
+    }
+    tokens.push(Some(api.tenant.token.clone()));
+    let org_admin = db.user("orgadmin").await;
+    db.store
+        .set_org_role(org, org_admin.id, OrgRole::Admin)
+        .await
+        .expect("grant");
+    tokens.push(Some(db.token_for(&org_admin).await));
+    tokens.push(Some(db.tenant("outsider").await.token));
+
+    // Resources the rows refer to.
+    let run = db
+        .store
+        .create_run(ws, "existing")
+        .await
+        .expect("run")
+        .id
+        .to_string();
+    let spare = agentclash_auth::mint_token();
+    let spare_token = db
+        .store
+        .create_api_token(
+            api.tenant.user.id,
+            "spare",
+            &spare.hash.0,
+            &spare.display_prefix,
+            None,
+        )
+        .await
+        .expect("token")
+        .id
+        .to_string();
+    for caller in CALLERS {
+        db.store
+            .put_secret(
+                ws,
+                &format!("DEL_{}", caller.to_uppercase()),
+                b"x",
+                api.tenant.user.id,
+            )
+            .await
+            .expect("secret");
+    }
+
+    let mut failures = Vec::new();
+    for (op, build, expected) in rows {
+        let (method, _) = op.split_once(' ').expect("METHOD path");
+        for (i, caller) in CALLERS.iter().enumerate() {
+            let ctx = Ctx {
+                ws: ws.to_string(),
+                org: org.to_string(),
+                run: run.clone(),
+                spare_token: spare_token.clone(),
+                caller,
+            };
+            let (path, body) = build(&ctx);
+            let client = tokens[i]
+                .as_deref()
+                .map_or_else(reqwest::Client::new, client_with_token);
+            let mut request = client.request(method.parse().expect("method"), api.url(&path));
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let got = request.send().await.expect("send").status().as_u16();
+            if got != expected[i] {
+                failures.push(format!(
+                    "{op} as {caller}: expected {}, got {got}",
+                    expected[i]
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorisation matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_served_and_is_3_1() {
+    let (api, _db) = start_with_tenant(&dead_address(), 1 << 16).await;
+    let doc: Value = api
+        .anonymous
+        .get(api.url("/v1/openapi.json"))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{}",
+        doc["openapi"]
+    );
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    assert!(doc["components"]["schemas"]["ErrorEnvelope"].is_object());
+}

@@ -1,0 +1,19 @@
+//! `cargo run --example check -- FILE [--strict]`: prints a pack's diagnostics
+//! in compiler form (a development aid until the CLI command exists).
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let strict = args.iter().any(|a| a == "--strict");
+    for path in args.iter().skip(1).filter(|a| !a.starts_with("--")) {
+        let source = std::fs::read_to_string(path).unwrap_or_default();
+        let options = agentclash_packs::ValidateOptions {
+            strict,
+            ..Default::default()
+        };
+        let report = agentclash_packs::validate(&source, &options);
+        for d in &report.diagnostics {
+            println!("{path}:{d}");
+        }
+        println!("{path}: valid={}", report.is_valid());
+    }
+}
