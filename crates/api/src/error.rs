@@ -16,6 +16,8 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// Human-readable explanation.
     pub message: String,
+    /// Structured details (e.g. the diagnostics of an invalid pack).
+    pub details: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -24,7 +26,14 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            details: None,
         }
+    }
+
+    /// Attaches structured details, served as `error.details`.
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
     }
 
     /// 400 with a message naming what is wrong.
@@ -53,7 +62,11 @@ impl ApiError {
 
     /// The envelope body.
     pub fn body(&self) -> serde_json::Value {
-        json!({ "error": { "code": self.code.as_str(), "message": self.message } })
+        let mut body = json!({ "error": { "code": self.code.as_str(), "message": self.message } });
+        if let Some(details) = &self.details {
+            body["error"]["details"] = details.clone();
+        }
+        body
     }
 }
 
@@ -70,6 +83,9 @@ pub struct ErrorBody {
     code: ErrorCode,
     /// Human-readable explanation.
     message: String,
+    /// Structured details, when the error has them.
+    #[schema(value_type = Object)]
+    details: Option<serde_json::Value>,
 }
 
 impl IntoResponse for ApiError {

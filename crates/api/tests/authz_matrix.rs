@@ -26,6 +26,8 @@ struct Ctx<'a> {
     org: String,
     run: String,
     spare_token: String,
+    pack_source: String,
+    pack_slug: String,
     caller: &'a str,
 }
 
@@ -193,12 +195,77 @@ fn rows() -> Vec<(&'static str, Build, [u16; 6])> {
             },
             [401, 403, 403, 204, 204, 404],
         ),
+        (
+            "POST /v1/workspaces/{workspace_id}/challenge-packs/validate",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/challenge-packs/validate", c.ws),
+                    Some(json!({ "source": "pack: {}" })),
+                )
+            },
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            // The pack was published during set-up, so members get the existing version (200).
+            "POST /v1/workspaces/{workspace_id}/challenge-packs",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/challenge-packs", c.ws),
+                    Some(json!({ "source": c.pack_source })),
+                )
+            },
+            [401, 403, 200, 200, 200, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/challenge-packs",
+            |c| (format!("/v1/workspaces/{}/challenge-packs", c.ws), None),
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/challenge-packs/{slug}/versions",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/challenge-packs/{}/versions",
+                        c.ws, c.pack_slug
+                    ),
+                    None,
+                )
+            },
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/challenge-packs/{slug}/versions/{version}",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/challenge-packs/{}/versions/1",
+                        c.ws, c.pack_slug
+                    ),
+                    None,
+                )
+            },
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/challenge-packs/{slug}/versions/{version}/input-sets",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/challenge-packs/{}/versions/1/input-sets",
+                        c.ws, c.pack_slug
+                    ),
+                    None,
+                )
+            },
+            [401, 200, 200, 200, 200, 404],
+        ),
     ]
 }
 
 #[tokio::test]
 async fn every_operation_answers_every_caller_as_specified() {
-    let (api, db) = start_with_tenant(&dead_address(), 1 << 16).await;
+    let (api, db) = start_with_tenant(&dead_address(), 4 << 20).await;
     let ws = api.tenant.workspace.id;
     let org = api.tenant.workspace.organization_id;
 
@@ -275,6 +342,22 @@ async fn every_operation_answers_every_caller_as_specified() {
             .expect("secret");
     }
 
+    let pack_source = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/packs/prompt-injection-classic.yaml"),
+    )
+    .expect("shared pack");
+    let published: Value = client_with_token(&api.tenant.token)
+        .post(api.ws_url("/challenge-packs"))
+        .json(&json!({ "source": pack_source }))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    let pack_slug = published["slug"].as_str().expect("published").to_owned();
+
     let mut failures = Vec::new();
     for (op, build, expected) in rows {
         let (method, _) = op.split_once(' ').expect("METHOD path");
@@ -284,6 +367,8 @@ async fn every_operation_answers_every_caller_as_specified() {
                 org: org.to_string(),
                 run: run.clone(),
                 spare_token: spare_token.clone(),
+                pack_source: pack_source.clone(),
+                pack_slug: pack_slug.clone(),
                 caller,
             };
             let (path, body) = build(&ctx);

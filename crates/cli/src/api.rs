@@ -246,6 +246,12 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// Like [`api_error`] for a body already parsed as JSON.
+pub fn error_from_body(status: u16, body: &serde_json::Value) -> anyhow::Error {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    api_error(status, body.to_string().as_bytes())
+}
+
 /// Turns an error response into a one-line failure with the right exit code.
 fn api_error(status: StatusCode, body: &[u8]) -> anyhow::Error {
     let code = match status.as_u16() {

@@ -34,6 +34,42 @@ pub enum Command {
     Workspace(WorkspaceArgs),
     /// Workspace secrets (values are write-only).
     Secret(SecretArgs),
+    /// Author and check challenge packs.
+    #[command(name = "challenge-pack")]
+    ChallengePack(PackArgs),
+}
+
+/// `agentclash challenge-pack ...`.
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    /// API options (publish and list).
+    #[command(flatten)]
+    pub api: ApiOpts,
+    /// Which challenge-pack command.
+    #[command(subcommand)]
+    pub command: PackCommand,
+}
+
+/// The challenge-pack commands.
+#[derive(Debug, Subcommand)]
+pub enum PackCommand {
+    /// Check a pack file offline; prints `file:line:col: path: severity:
+    /// message` per problem and exits 64 when it is invalid.
+    Validate {
+        /// The pack's YAML file.
+        file: PathBuf,
+        /// Treat warnings as errors (for linting new packs in CI).
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Publish a pack file to the workspace: identical content returns the
+    /// existing version, changed content the next version number.
+    Publish {
+        /// The pack's YAML file.
+        file: PathBuf,
+    },
+    /// List the workspace's packs.
+    List,
 }
 
 /// How to reach the API; shared by every command that talks to it.

@@ -8,6 +8,7 @@ mod config;
 mod exit;
 mod local;
 mod output;
+mod pack;
 mod run;
 mod secret;
 
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
         args::Command::Org(org) => account::org(org),
         args::Command::Workspace(ws) => account::workspace(ws),
         args::Command::Secret(secret) => secret::run(secret),
+        args::Command::ChallengePack(pack) => pack::run(pack),
     };
     match outcome {
         Ok(code) => code,

@@ -292,3 +292,68 @@ fn run_commands_without_a_workspace_are_a_usage_error() {
         stderr(&out)
     );
 }
+
+/// The shared conformance packs, read in place.
+fn shared_pack(name: &str) -> String {
+    format!(
+        "{}/../../../shared/packs/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn challenge_pack_validate_accepts_a_shared_pack_and_reports_quirks_as_warnings() {
+    let pack = shared_pack("prompt-injection-classic.yaml");
+    let out = agentclash(&["challenge-pack", "validate", &pack], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains(": valid ("), "{}", stderr(&out));
+    for line in stdout(&out).lines() {
+        let rest = line
+            .strip_prefix(&format!("{pack}:"))
+            .expect("file: prefix");
+        let mut parts = rest.splitn(3, ':');
+        assert!(
+            parts.next().is_some_and(|l| l.parse::<usize>().is_ok()),
+            "line number: {line}"
+        );
+        assert!(
+            parts.next().is_some_and(|c| c.parse::<usize>().is_ok()),
+            "column: {line}"
+        );
+        assert!(
+            line.contains("warning"),
+            "only warnings in a valid pack: {line}"
+        );
+    }
+}
+
+#[test]
+fn challenge_pack_validate_exits_64_with_located_errors() {
+    let dir = fresh_path("pack");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("broken.yaml");
+    std::fs::write(&file, "pack:\n  slug: x\n  name: X\n  familly: y\n").expect("write");
+    let file = file.to_string_lossy().into_owned();
+    let out = agentclash(&["challenge-pack", "validate", &file], &[]);
+    assert_eq!(out.status.code(), Some(64), "{}", stdout(&out));
+    assert!(
+        stdout(&out)
+            .lines()
+            .all(|l| l.starts_with(&format!("{file}:"))),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("error"), "{}", stdout(&out));
+    let out = agentclash(&["challenge-pack", "--json", "validate", &file], &[]);
+    assert_eq!(out.status.code(), Some(64));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["valid"], false);
+    assert!(
+        report["diagnostics"]
+            .as_array()
+            .is_some_and(|d| !d.is_empty())
+    );
+    let out = agentclash(&["challenge-pack", "validate", "/no/such/pack.yaml"], &[]);
+    assert_eq!(out.status.code(), Some(66));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -248,6 +248,21 @@ fn the_local_stack_survives_a_killed_worker_and_down_up() {
         .expect("ci token");
     stack.ok(&["auth", "tokens", "revoke", ci["id"].as_str().expect("id")]);
 
+    // Challenge packs: publish twice (idempotent), list.
+    let pack = format!(
+        "{}/../../../shared/packs/prompt-injection-classic.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let published = stack.ok(&["challenge-pack", "publish", &pack]);
+    assert!(published.contains("version 1 (published)"), "{published}");
+    let again = stack.ok(&["challenge-pack", "publish", &pack]);
+    assert!(again.contains("version 1 (already published)"), "{again}");
+    assert!(
+        stack
+            .ok(&["challenge-pack", "list"])
+            .contains("prompt-injection")
+    );
+
     // Device login with the real binary: approved, then denied.
     let other_config = stack.dir.join("device-config");
     let (child, user_code, _) = stack.start_device_login(&other_config);

@@ -32,6 +32,8 @@ pub enum ErrorCode {
     AccessDenied,
     /// Device flow: the code expired or was already used.
     ExpiredToken,
+    /// A challenge pack failed validation; `error.details` lists the diagnostics.
+    InvalidPack,
     /// The request conflicts with the current state (e.g. an illegal transition).
     Conflict,
     /// A dependency (Postgres, Temporal) is down; retry later.
@@ -56,6 +58,7 @@ impl ErrorCode {
             Self::SlowDown => "slow_down",
             Self::AccessDenied => "access_denied",
             Self::ExpiredToken => "expired_token",
+            Self::InvalidPack => "invalid_pack",
             Self::Conflict => "conflict",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
@@ -75,6 +78,7 @@ impl ErrorCode {
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Conflict => 409,
+            Self::InvalidPack => 422,
             Self::PayloadTooLarge => 413,
             Self::TooManyRequests => 429,
             Self::UnsupportedMediaType => 415,
@@ -92,6 +96,7 @@ impl ErrorCode {
             404 => Self::NotFound,
             405 => Self::MethodNotAllowed,
             409 => Self::Conflict,
+            422 => Self::InvalidPack,
             413 => Self::PayloadTooLarge,
             429 => Self::TooManyRequests,
             415 => Self::UnsupportedMediaType,
@@ -124,6 +129,7 @@ mod tests {
             ErrorCode::PayloadTooLarge,
             ErrorCode::TooManyRequests,
             ErrorCode::Conflict,
+            ErrorCode::InvalidPack,
             ErrorCode::Unavailable,
             ErrorCode::Internal,
         ] {

@@ -7,6 +7,7 @@
 
 pub mod device;
 mod error;
+pub mod packs;
 pub mod runs;
 pub mod secrets;
 pub mod sessions;

@@ -3,6 +3,7 @@
 mod device;
 mod health;
 pub(crate) mod identity;
+mod packs;
 mod runs;
 mod secrets;
 mod session;
@@ -71,6 +72,11 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(runs::get))
         .routes(routes!(secrets::list))
         .routes(routes!(secrets::put, secrets::delete))
+        .routes(routes!(packs::list, packs::publish))
+        .routes(routes!(packs::validate))
+        .routes(routes!(packs::versions))
+        .routes(routes!(packs::version))
+        .routes(routes!(packs::input_sets))
         .split_for_parts()
 }
 
