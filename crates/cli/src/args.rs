@@ -50,9 +50,33 @@ pub struct PackArgs {
     pub command: PackCommand,
 }
 
+/// Starter pack templates for `challenge-pack init`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PackTemplate {
+    /// The native agent loop with tools in a sandbox.
+    Native,
+    /// One model call per case, no tools.
+    #[value(name = "prompt_eval")]
+    PromptEval,
+    /// A scripted user simulator drives a conversation.
+    #[value(name = "multi_turn")]
+    MultiTurn,
+}
+
 /// The challenge-pack commands.
 #[derive(Debug, Subcommand)]
 pub enum PackCommand {
+    /// Write a documented starter pack that validates.
+    Init {
+        /// Where to write it.
+        file: PathBuf,
+        /// Which kind of pack.
+        #[arg(long, value_enum, default_value = "native")]
+        template: PackTemplate,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
     /// Check a pack file offline; prints `file:line:col: path: severity:
     /// message` per problem and exits 64 when it is invalid.
     Validate {

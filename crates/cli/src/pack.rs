@@ -8,13 +8,18 @@ use agentclash_packs::{Severity, ValidateOptions, validate};
 use serde_json::json;
 
 use crate::account::with_client;
-use crate::args::{PackArgs, PackCommand};
+use crate::args::{PackArgs, PackCommand, PackTemplate};
 use crate::exit::{self, fail};
 use crate::output::{print_items, print_value};
 
 /// Runs one challenge-pack command.
 pub fn run(args: PackArgs) -> anyhow::Result<ExitCode> {
     match args.command {
+        PackCommand::Init {
+            file,
+            template,
+            force,
+        } => init(&file, template, force),
         PackCommand::Validate { file, strict } => validate_file(&file, strict, args.api.json),
         PackCommand::Publish { file } => {
             let source = read_pack(&file)?;
@@ -84,6 +89,34 @@ pub fn run(args: PackArgs) -> anyhow::Result<ExitCode> {
             )
         }),
     }
+}
+
+/// The starter packs, embedded so the binary needs no data files.
+fn template_text(template: PackTemplate) -> &'static str {
+    match template {
+        PackTemplate::Native => include_str!("../templates/native.yaml"),
+        PackTemplate::PromptEval => include_str!("../templates/prompt_eval.yaml"),
+        PackTemplate::MultiTurn => include_str!("../templates/multi_turn.yaml"),
+    }
+}
+
+fn init(file: &std::path::Path, template: PackTemplate, force: bool) -> anyhow::Result<ExitCode> {
+    if file.exists() && !force {
+        return Err(fail(
+            exit::USAGE,
+            format!(
+                "{} already exists; pass --force to replace it",
+                file.display()
+            ),
+        ));
+    }
+    std::fs::write(file, template_text(template))
+        .map_err(|e| fail(exit::ERROR, format!("cannot write {}: {e}", file.display())))?;
+    eprintln!(
+        "wrote {}; next: `agentclash challenge-pack validate {0}`",
+        file.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_pack(file: &std::path::Path) -> anyhow::Result<String> {

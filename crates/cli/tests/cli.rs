@@ -357,3 +357,31 @@ fn challenge_pack_validate_exits_64_with_located_errors() {
     assert_eq!(out.status.code(), Some(66));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn challenge_pack_init_writes_templates_that_validate_cleanly() {
+    let dir = fresh_path("init");
+    std::fs::create_dir_all(&dir).expect("dir");
+    for template in ["native", "prompt_eval", "multi_turn"] {
+        let file = dir
+            .join(format!("{template}.yaml"))
+            .to_string_lossy()
+            .into_owned();
+        let out = agentclash(
+            &["challenge-pack", "init", &file, "--template", template],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let out = agentclash(&["challenge-pack", "validate", "--strict", &file], &[]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{template}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        let out = agentclash(&["challenge-pack", "init", &file], &[]);
+        assert_eq!(out.status.code(), Some(2), "no silent overwrite");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
