@@ -96,6 +96,13 @@ impl FromRequestParts<AppState> for Principal {
                 ));
             }
         };
+        let key = match &principal.credential {
+            Credential::Token(id) => format!("token:{id}"),
+            Credential::Session => format!("user:{}", principal.user.id),
+        };
+        state.caller_limit.check(&key).map_err(|wait| {
+            ApiError::too_many_requests("too many requests for this caller; slow down", wait)
+        })?;
         parts.extensions.insert(principal.clone());
         Ok(principal)
     }
@@ -178,6 +185,12 @@ impl FromRequestParts<AppState> for WorkspaceScope {
             .workspace_for_user(principal.user.id, id)
             .await?
             .ok_or_else(not_found)?;
+        state
+            .workspace_limit
+            .check(&id.to_string())
+            .map_err(|wait| {
+                ApiError::too_many_requests("too many requests in this workspace; slow down", wait)
+            })?;
         Ok(Self {
             principal,
             workspace,

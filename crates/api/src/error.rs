@@ -18,6 +18,8 @@ pub struct ApiError {
     pub message: String,
     /// Structured details (e.g. the diagnostics of an invalid pack).
     pub details: Option<serde_json::Value>,
+    /// Seconds to wait before retrying (sent as `Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -27,7 +29,15 @@ impl ApiError {
             code,
             message: message.into(),
             details: None,
+            retry_after: None,
         }
+    }
+
+    /// 429 with `Retry-After` (whole seconds, at least 1).
+    pub fn too_many_requests(message: impl Into<String>, wait: std::time::Duration) -> Self {
+        let mut error = Self::new(ErrorCode::TooManyRequests, message);
+        error.retry_after = Some(wait.as_secs_f64().ceil().max(1.0) as u64);
+        error
     }
 
     /// Attaches structured details, served as `error.details`.
@@ -92,7 +102,14 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.code.http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(self.body())).into_response()
+        let mut response = (status, Json(self.body())).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+        response
     }
 }
 

@@ -11,6 +11,7 @@ pub mod error;
 mod extract;
 mod layers;
 mod metrics;
+mod rate_limit;
 mod routes;
 mod state;
 mod temporal;
@@ -64,6 +65,10 @@ pub async fn serve(
         })?;
     let temporal = TemporalHandle::new(config.temporal.clone());
     let mut state = AppState::new(store.clone(), temporal, config.temporal.task_queue.clone());
+    state = state.with_rate_limits(
+        config.rate_limit_per_minute,
+        config.workspace_rate_limit_per_minute,
+    );
     if let Some(key) = &config.secrets_key {
         state = state.with_secrets_key(key.expose());
     }

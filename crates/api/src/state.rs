@@ -1,8 +1,14 @@
 //! Shared handler state.
 
 use crate::metrics::Metrics;
+use crate::rate_limit::RateLimiter;
 use crate::temporal::TemporalHandle;
 use crate::throttle::LoginThrottle;
+
+/// Requests per minute one API token or browser user may make by default.
+pub const DEFAULT_CALLER_PER_MINUTE: u32 = 1200;
+/// Requests per minute all callers together may make in one workspace by default.
+pub const DEFAULT_WORKSPACE_PER_MINUTE: u32 = 6000;
 use agentclash_store::Store;
 use std::sync::Arc;
 
@@ -15,6 +21,8 @@ pub struct AppState {
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) secret_box: Option<Arc<agentclash_auth::SecretBox>>,
     pub(crate) login_throttle: Arc<LoginThrottle>,
+    pub(crate) caller_limit: Arc<RateLimiter>,
+    pub(crate) workspace_limit: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -27,7 +35,17 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             secret_box: None,
             login_throttle: Arc::new(LoginThrottle::default()),
+            caller_limit: Arc::new(RateLimiter::new(DEFAULT_CALLER_PER_MINUTE)),
+            workspace_limit: Arc::new(RateLimiter::new(DEFAULT_WORKSPACE_PER_MINUTE)),
         }
+    }
+
+    /// Sets the request limits per caller (token or browser user) and per
+    /// workspace, per minute; zero disables one.
+    pub fn with_rate_limits(mut self, per_caller: u32, per_workspace: u32) -> Self {
+        self.caller_limit = Arc::new(RateLimiter::new(per_caller));
+        self.workspace_limit = Arc::new(RateLimiter::new(per_workspace));
+        self
     }
 
     /// Enables workspace secrets, encrypted under `key`.

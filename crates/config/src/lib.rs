@@ -82,6 +82,10 @@ pub struct ApiConfig {
     pub log_format: LogFormat,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Requests per minute per API token or browser user (0: unlimited).
+    pub rate_limit_per_minute: u32,
+    /// Requests per minute per workspace, all callers together (0: unlimited).
+    pub workspace_rate_limit_per_minute: u32,
 }
 
 /// Configuration of `agentclash-worker`.
@@ -150,6 +154,12 @@ impl ApiConfig {
                 },
             )?
             .unwrap_or(2 * 1024 * 1024),
+            rate_limit_per_minute: per_minute(env, "API_RATE_LIMIT_PER_MINUTE")?.unwrap_or(1200),
+            workspace_rate_limit_per_minute: per_minute(
+                env,
+                "API_WORKSPACE_RATE_LIMIT_PER_MINUTE",
+            )?
+            .unwrap_or(6000),
         })
     }
 }
@@ -176,6 +186,15 @@ impl WorkerConfig {
 
 fn default_bind() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+fn per_minute(env: &impl Env, var: &'static str) -> Result<Option<u32>, ConfigError> {
+    optional(
+        env,
+        var,
+        "a number of requests per minute (0 for no limit)",
+        |v| v.parse().ok(),
+    )
 }
 
 fn database_url(env: &impl Env) -> Result<DatabaseUrl, ConfigError> {

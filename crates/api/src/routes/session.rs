@@ -10,7 +10,7 @@ use agentclash_core::ErrorCode;
 use agentclash_store::users::User;
 use axum::Json;
 use axum::extract::State;
-use axum::http::header::{RETRY_AFTER, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -47,18 +47,10 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let email = agentclash_store::users::normalise_email(&body.email);
     if let Some(wait) = state.login_throttle.wait_for(&email) {
-        let mut response = ApiError::new(
-            ErrorCode::TooManyRequests,
-            format!(
-                "too many failed sign-ins for this account; retry in {} s",
-                wait.as_secs().max(1)
-            ),
-        )
-        .into_response();
-        if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
-            response.headers_mut().insert(RETRY_AFTER, v);
-        }
-        return Ok(response);
+        return Err(ApiError::too_many_requests(
+            "too many failed sign-ins for this account; retry later",
+            wait,
+        ));
     }
     let found = state.store.find_user_by_email(&email).await?;
     let stored = found.as_ref().and_then(|(_, h)| h.clone());
