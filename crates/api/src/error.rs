@@ -94,7 +94,8 @@ pub struct ErrorBody {
     /// Human-readable explanation.
     message: String,
     /// Structured details, when the error has them.
-    #[schema(value_type = Object)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     details: Option<serde_json::Value>,
 }
 
@@ -118,6 +119,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => Self::new(ErrorCode::NotFound, "not found"),
             StoreError::Conflict(message) => Self::new(ErrorCode::Conflict, message),
+            StoreError::InvalidInput(message) => Self::bad_request(message),
             StoreError::Unavailable(detail) => {
                 tracing::warn!(error = %detail, "database unavailable");
                 Self::unavailable("the database")

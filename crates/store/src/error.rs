@@ -16,6 +16,9 @@ pub enum StoreError {
     /// The connection settings are unusable.
     #[error("invalid database configuration: {0}")]
     Config(String),
+    /// The input cannot be stored as given (e.g. text with a NUL character).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
     /// A row holds something the code does not understand.
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -44,6 +47,12 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::Tls(_) => Self::Unavailable(e.to_string()),
             sqlx::Error::Database(ref db) if is_unavailable_sqlstate(db.code().as_deref()) => {
                 Self::Unavailable(e.to_string())
+            }
+            // 22021: character not in repertoire (a NUL byte); 22P05: untranslatable character.
+            sqlx::Error::Database(ref db)
+                if matches!(db.code().as_deref(), Some("22021" | "22P05")) =>
+            {
+                Self::InvalidInput("text must not contain NUL or untranslatable characters".into())
             }
             other => Self::Database(other),
         }

@@ -206,3 +206,13 @@ async fn an_unreachable_database_is_reported_as_unavailable() {
     let err = store.ping().await.expect_err("nothing listens on port 1");
     assert!(err.is_unavailable(), "{err:?}");
 }
+
+#[tokio::test]
+async fn text_with_a_nul_character_is_invalid_input_not_a_database_error() {
+    let (store, ws) = store_with_workspace().await;
+    let err = store
+        .create_run(ws, "bad\0name")
+        .await
+        .expect_err("NUL cannot be stored");
+    assert!(matches!(err, StoreError::InvalidInput(_)), "{err:?}");
+}

@@ -49,7 +49,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let registered = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::live))
         .routes(routes!(health::ready))
         .routes(routes!(health::metrics))
@@ -76,8 +76,11 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(packs::validate))
         .routes(routes!(packs::versions))
         .routes(routes!(packs::version))
-        .routes(routes!(packs::input_sets))
-        .split_for_parts()
+        .routes(routes!(packs::input_sets));
+    let (routes, mut doc) = registered.split_for_parts();
+    // After the routes are in: the modifier walks every operation.
+    CommonResponses.modify(&mut doc);
+    (routes, doc)
 }
 
 #[derive(OpenApi)]
@@ -86,6 +89,58 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     modifiers(&SecuritySchemes)
 )]
 struct ApiDoc;
+
+/// Documents the answers every operation of a kind can give, produced by
+/// layers and extractors rather than handlers: 413/415 for any request body,
+/// 401/429 for authenticated operations, 503 when the database is down.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let mut add = |status: &str, description: &str| {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error(description).into());
+                };
+                if operation.request_body.is_some() {
+                    add("400", "malformed body or unknown field");
+                    add("413", "body too large");
+                    add("415", "body is not JSON");
+                }
+                if operation.security.is_some() {
+                    add("401", "missing, invalid, expired or revoked credentials");
+                    add("429", "rate limit exceeded; see Retry-After");
+                }
+                if path.starts_with("/v1/") {
+                    add("503", "a dependency is unavailable");
+                }
+            }
+        }
+    }
+}
 
 /// Bearer API tokens (CLI, CI) and the browser session cookie.
 struct SecuritySchemes;
