@@ -64,11 +64,13 @@ async fn bench(stack: &Stack, runs: usize, concurrency: usize) -> anyhow::Result
         namespace: "default".into(),
         task_queue: TASK_QUEUE.into(),
     };
+    // The benchmark measures the run path, not the rate limiter.
     let state = AppState::new(
         store.clone(),
         TemporalHandle::new(temporal),
         TASK_QUEUE.into(),
-    );
+    )
+    .with_rate_limits(0, 0);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum_serve(listener, agentclash_api::app(state, 1 << 20)).await });
@@ -119,7 +121,7 @@ async fn bench(stack: &Stack, runs: usize, concurrency: usize) -> anyhow::Result
         runs as f64 / wall.as_secs_f64(),
         wall.as_secs_f64()
     );
-    report("create (POST /v1/runs)", &mut create);
+    report("create (POST …/runs)", &mut create);
     report("create → completed", &mut complete);
     println!(
         "  peak RSS (api+worker+bench, one process)  {} MiB",
@@ -149,16 +151,20 @@ async fn one_run(http: &reqwest::Client, base: &str) -> anyhow::Result<(Duration
     let id = created["id"].as_str().context("run id")?.to_owned();
     loop {
         let run: serde_json::Value = http
-            .get(format!("{base}/v1/runs/{id}"))
+            .get(format!("{base}/runs/{id}"))
             .send()
             .await?
+            .error_for_status()?
             .json()
             .await?;
         match run["status"].as_str() {
             Some("completed") => return Ok((create, t0.elapsed())),
             Some("failed" | "cancelled") => bail!("run {id} ended {}", run["status"]),
             _ if t0.elapsed() > Duration::from_secs(120) => {
-                bail!("run {id} did not finish in 120 s")
+                bail!(
+                    "run {id} did not finish in 120 s (last seen: {})",
+                    run["status"]
+                )
             }
             _ => tokio::time::sleep(Duration::from_millis(50)).await,
         }
