@@ -76,24 +76,18 @@ pub fn auth(args: AuthArgs) -> anyhow::Result<ExitCode> {
                     eprintln!("token {id} revoked");
                     Ok(ExitCode::SUCCESS)
                 }
-                AuthCommand::Device(DeviceCommand::Approve { user_code }) => {
+                AuthCommand::Device(decision) => {
+                    let (action, done, user_code) = match decision {
+                        DeviceCommand::Approve { user_code } => ("approve", "approved", user_code),
+                        DeviceCommand::Deny { user_code } => ("deny", "denied", user_code),
+                    };
                     client
                         .post_empty(
-                            &["v1", "auth", "device", "approve"],
+                            &["v1", "auth", "device", action],
                             &json!({ "user_code": user_code }),
                         )
                         .await?;
-                    eprintln!("approved {user_code}");
-                    Ok(ExitCode::SUCCESS)
-                }
-                AuthCommand::Device(DeviceCommand::Deny { user_code }) => {
-                    client
-                        .post_empty(
-                            &["v1", "auth", "device", "deny"],
-                            &json!({ "user_code": user_code }),
-                        )
-                        .await?;
-                    eprintln!("denied {user_code}");
+                    eprintln!("{done} {user_code}");
                     Ok(ExitCode::SUCCESS)
                 }
                 AuthCommand::Login { .. } => unreachable_login(),
