@@ -139,3 +139,92 @@ impl TestApi {
         (status, r.json().await.expect("JSON body"))
     }
 }
+
+/// A real `agentclash-api` process over a test database, with a bootstrapped
+/// admin token. Killed on drop.
+pub struct LiveApi {
+    pub base: String,
+    pub token: String,
+    pub workspace_id: String,
+    child: std::process::Child,
+}
+
+impl LiveApi {
+    /// Bootstraps an admin, then starts the binary with `extra_env`; stderr
+    /// (the logs) goes to `log_file` when given.
+    pub async fn start(
+        db: &agentclash_testkit::TestDb,
+        extra_env: &[(&str, &str)],
+        log_file: Option<&std::path::Path>,
+    ) -> Self {
+        use std::process::{Command, Stdio};
+        const API: &str = env!("CARGO_BIN_EXE_agentclash-api");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let env = [
+            ("DATABASE_URL", db.url.clone()),
+            ("TEMPORAL_ADDRESS", agentclash_testkit::temporal_address()),
+            ("API_BIND", format!("127.0.0.1:{port}")),
+            ("AGENTCLASH_SECRETS_KEY", "ab".repeat(32)),
+            ("LOG_FORMAT", "json".into()),
+            ("HOME", "/tmp".into()),
+        ];
+        let bootstrap = Command::new(API)
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .env("AGENTCLASH_BOOTSTRAP_PASSWORD", "live-api-password")
+            .env("RUST_LOG", "off")
+            .args(["bootstrap-local", "live@test.local"])
+            .output()
+            .expect("bootstrap runs");
+        assert!(
+            bootstrap.status.success(),
+            "{}",
+            String::from_utf8_lossy(&bootstrap.stderr)
+        );
+        let created: serde_json::Value =
+            serde_json::from_slice(&bootstrap.stdout).expect("bootstrap JSON");
+        let stderr = match log_file {
+            Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+            None => Stdio::null(),
+        };
+        let child = Command::new(API)
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .envs(extra_env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("api starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while reqwest::get(format!("{base}/healthz")).await.is_err() {
+            assert!(std::time::Instant::now() < deadline, "api never came up");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Self {
+            base,
+            token: created["token"].as_str().expect("token").to_owned(),
+            workspace_id: created["workspace_id"]
+                .as_str()
+                .expect("workspace")
+                .to_owned(),
+            child,
+        }
+    }
+
+    /// Stops the process (graceful SIGTERM would also do; tests only need it gone).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for LiveApi {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

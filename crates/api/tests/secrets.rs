@@ -181,3 +181,45 @@ async fn only_admins_write_secrets_and_names_are_validated() {
         .expect("send");
     assert_eq!(error_of(r).await.0, 400);
 }
+
+#[tokio::test]
+async fn a_secret_value_never_reaches_the_api_logs_even_at_trace_level() {
+    let db = agentclash_testkit::TestDb::new().await;
+    let log = std::env::temp_dir().join(format!("agentclash-canary-{}.log", std::process::id()));
+    let mut api = common::LiveApi::start(&db, &[("RUST_LOG", "trace")], Some(&log)).await;
+    let client = client_with_token(&api.token);
+    let url = format!(
+        "{}/v1/workspaces/{}/secrets/LOGGED_KEY",
+        api.base, api.workspace_id
+    );
+    let r = client
+        .put(&url)
+        .json(&json!({ "value": CANARY }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 201);
+    let r = client
+        .put(&url)
+        .json(&json!({ "value": CANARY, "extra": 1 }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 400, "a rejected body must not be echoed either");
+    client
+        .get(format!(
+            "{}/v1/workspaces/{}/secrets",
+            api.base, api.workspace_id
+        ))
+        .send()
+        .await
+        .expect("send");
+    api.stop();
+    let logs = std::fs::read_to_string(&log).expect("log written");
+    std::fs::remove_file(&log).ok();
+    assert!(logs.lines().count() > 5, "the API logged: {logs}");
+    assert!(
+        !logs.contains(CANARY),
+        "the secret value appears in the logs"
+    );
+}
