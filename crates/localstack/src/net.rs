@@ -72,11 +72,11 @@ pub(crate) fn http_get(
     let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(fail)?;
     stream.set_read_timeout(Some(timeout)).map_err(fail)?;
     stream.set_write_timeout(Some(timeout)).map_err(fail)?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(fail)?;
+    // One write: a request split over several segments can make a server that
+    // answers after its first read close with unread data, which resets the
+    // connection before we read the answer.
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).map_err(fail)?;
     let mut response = Vec::new();
     stream
         .take(64 * 1024)
@@ -140,8 +140,14 @@ mod tests {
         let addr = listener.local_addr().expect("addr");
         let server = std::thread::spawn(move || {
             let (mut conn, _) = listener.accept().expect("accept");
+            let mut request = Vec::new();
             let mut buf = [0_u8; 1024];
-            let _ = conn.read(&mut buf);
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match conn.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
             conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
                 .expect("write");
         });
