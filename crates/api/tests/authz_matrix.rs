@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::ClientExt as _;
+
 use agentclash_core::{OrgRole, WorkspaceRole};
 use common::{client_with_token, dead_address, start_with_tenant};
 use serde_json::{Value, json};
@@ -348,11 +350,11 @@ async fn every_operation_answers_every_caller_as_specified() {
     )
     .expect("shared pack");
     let published: Value = client_with_token(&api.tenant.token)
-        .post(api.ws_url("/challenge-packs"))
-        .json(&json!({ "source": pack_source }))
-        .send()
+        .post_json(
+            api.ws_url("/challenge-packs"),
+            &json!({ "source": pack_source }),
+        )
         .await
-        .expect("send")
         .json()
         .await
         .expect("json");
@@ -400,10 +402,8 @@ async fn the_openapi_document_is_served_and_is_3_1() {
     let (api, _db) = start_with_tenant(&dead_address(), 1 << 16).await;
     let doc: Value = api
         .anonymous
-        .get(api.url("/v1/openapi.json"))
-        .send()
+        .get_sent(api.url("/v1/openapi.json"))
         .await
-        .expect("send")
         .json()
         .await
         .expect("json");

@@ -228,3 +228,51 @@ impl Drop for LiveApi {
         self.stop();
     }
 }
+
+/// Sends a request and fails the test if it cannot be sent, so tests read as
+/// `client.post_json(url, &body).await` instead of a builder chain.
+pub trait ClientExt {
+    fn get_sent<U: reqwest::IntoUrl>(&self, url: U) -> impl Future<Output = reqwest::Response>;
+    fn delete_sent<U: reqwest::IntoUrl>(&self, url: U) -> impl Future<Output = reqwest::Response>;
+    fn post_sent<U: reqwest::IntoUrl>(&self, url: U) -> impl Future<Output = reqwest::Response>;
+    fn post_json<U: reqwest::IntoUrl, B: serde::Serialize + ?Sized>(
+        &self,
+        url: U,
+        body: &B,
+    ) -> impl Future<Output = reqwest::Response>;
+    fn put_json<U: reqwest::IntoUrl, B: serde::Serialize + ?Sized>(
+        &self,
+        url: U,
+        body: &B,
+    ) -> impl Future<Output = reqwest::Response>;
+}
+
+async fn sent(request: reqwest::RequestBuilder) -> reqwest::Response {
+    request.send().await.expect("send")
+}
+
+impl ClientExt for reqwest::Client {
+    fn get_sent<U: reqwest::IntoUrl>(&self, url: U) -> impl Future<Output = reqwest::Response> {
+        sent(self.get(url))
+    }
+    fn delete_sent<U: reqwest::IntoUrl>(&self, url: U) -> impl Future<Output = reqwest::Response> {
+        sent(self.delete(url))
+    }
+    fn post_sent<U: reqwest::IntoUrl>(&self, url: U) -> impl Future<Output = reqwest::Response> {
+        sent(self.post(url))
+    }
+    fn post_json<U: reqwest::IntoUrl, B: serde::Serialize + ?Sized>(
+        &self,
+        url: U,
+        body: &B,
+    ) -> impl Future<Output = reqwest::Response> {
+        sent(self.post(url).json(body))
+    }
+    fn put_json<U: reqwest::IntoUrl, B: serde::Serialize + ?Sized>(
+        &self,
+        url: U,
+        body: &B,
+    ) -> impl Future<Output = reqwest::Response> {
+        sent(self.put(url).json(body))
+    }
+}

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::ClientExt as _;
+
 use agentclash_api::AppState;
 use agentclash_testkit::TestDb;
 use axum::routing::get;
@@ -13,17 +15,13 @@ async fn every_kind_of_error_uses_the_json_envelope() {
     let (api, _db) = start_with_tenant(&dead_address(), 4096).await;
     let http = &api.http;
 
-    let r = http
-        .get(api.url("/no/such/route"))
-        .send()
-        .await
-        .expect("send");
+    let r = http.get_sent(api.url("/no/such/route")).await;
     assert_eq!(
         error_of(r).await,
         (404, "not_found".into(), "no such route".into())
     );
 
-    let r = http.delete(api.ws_url("/runs")).send().await.expect("send");
+    let r = http.delete_sent(api.ws_url("/runs")).await;
     let (status, code, _) = error_of(r).await;
     assert_eq!((status, code.as_str()), (405, "method_not_allowed"));
 
@@ -47,11 +45,8 @@ async fn every_kind_of_error_uses_the_json_envelope() {
     assert_eq!((status, code.as_str()), (415, "unsupported_media_type"));
 
     let r = http
-        .post(api.ws_url("/runs"))
-        .json(&serde_json::json!({ "nmae": "typo" }))
-        .send()
-        .await
-        .expect("send");
+        .post_json(api.ws_url("/runs"), &serde_json::json!({ "nmae": "typo" }))
+        .await;
     let (status, code, message) = error_of(r).await;
     assert_eq!((status, code.as_str()), (400, "bad_request"));
     assert!(message.contains("unknown field `nmae`"), "{message}");
@@ -67,20 +62,12 @@ async fn every_kind_of_error_uses_the_json_envelope() {
     assert_eq!(status, 400);
     assert!(message.starts_with("malformed JSON"), "{message}");
 
-    let r = http
-        .get(api.ws_url("/runs?limit=500"))
-        .send()
-        .await
-        .expect("send");
+    let r = http.get_sent(api.ws_url("/runs?limit=500")).await;
     let (status, _, message) = error_of(r).await;
     assert_eq!(status, 400);
     assert!(message.contains("limit"), "{message}");
 
-    let r = http
-        .get(api.ws_url("/runs/not-a-uuid"))
-        .send()
-        .await
-        .expect("send");
+    let r = http.get_sent(api.ws_url("/runs/not-a-uuid")).await;
     assert_eq!(error_of(r).await.0, 404);
 }
 
@@ -101,25 +88,20 @@ async fn a_panicking_handler_answers_500_in_the_envelope_and_the_server_survives
         .route("/fine", get(|| async { "fine" }));
     let base = common::serve(agentclash_api::with_standard_layers(routes, state, 4096)).await;
     let http = reqwest::Client::new();
-    let r = http.get(format!("{base}/boom")).send().await.expect("send");
+    let r = http.get_sent(format!("{base}/boom")).await;
     let (status, code, message) = error_of(r).await;
     assert_eq!(
         (status, code.as_str(), message.as_str()),
         (500, "internal", "internal error")
     );
-    let r = http.get(format!("{base}/fine")).send().await.expect("send");
+    let r = http.get_sent(format!("{base}/fine")).await;
     assert_eq!(r.text().await.expect("body"), "fine");
 }
 
 #[tokio::test]
 async fn request_ids_are_generated_or_propagated() {
     let (api, _db) = start_with_tenant(&dead_address(), 4096).await;
-    let r = api
-        .http
-        .get(api.url("/healthz"))
-        .send()
-        .await
-        .expect("send");
+    let r = api.http.get_sent(api.url("/healthz")).await;
     let generated = r.headers()["x-request-id"]
         .to_str()
         .expect("ascii")
@@ -142,23 +124,13 @@ async fn metrics_count_requests_by_route_template_not_raw_path() {
         "01a20bc9-5f8d-705c-be2e-516269f773ee",
         "01a20bc9-5f8d-705c-be2e-516269f773ef",
     ] {
-        api.http
-            .get(api.ws_url(&format!("/runs/{id}")))
-            .send()
-            .await
-            .expect("send");
+        api.http.get_sent(api.ws_url(&format!("/runs/{id}"))).await;
     }
-    api.http
-        .get(api.url("/healthz"))
-        .send()
-        .await
-        .expect("send");
+    api.http.get_sent(api.url("/healthz")).await;
     let text = api
         .http
-        .get(api.url("/metrics"))
-        .send()
+        .get_sent(api.url("/metrics"))
         .await
-        .expect("send")
         .text()
         .await
         .expect("body");

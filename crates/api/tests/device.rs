@@ -2,28 +2,28 @@
 
 mod common;
 
-use common::{client_with_token, dead_address, error_of, start_with_tenant};
+use common::{ClientExt as _, client_with_token, dead_address, error_of, start_with_tenant};
 use serde_json::{Value, json};
 
 async fn new_code(api: &common::TestApi) -> Value {
     let r = api
         .anonymous
-        .post(api.url("/v1/auth/device/code"))
-        .json(&json!({ "client_name": "test laptop" }))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            api.url("/v1/auth/device/code"),
+            &json!({ "client_name": "test laptop" }),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     r.json().await.expect("json")
 }
 
 async fn poll(api: &common::TestApi, code: &Value) -> reqwest::Response {
     api.anonymous
-        .post(api.url("/v1/auth/device/token"))
-        .json(&json!({ "device_code": code["device_code"] }))
-        .send()
+        .post_json(
+            api.url("/v1/auth/device/token"),
+            &json!({ "device_code": code["device_code"] }),
+        )
         .await
-        .expect("send")
 }
 
 #[tokio::test]
@@ -47,21 +47,19 @@ async fn pending_then_approved_yields_a_working_token_exactly_once() {
 
     let r = api
         .http
-        .post(api.url("/v1/auth/device/approve"))
-        .json(&json!({ "user_code": user_code.to_lowercase() }))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            api.url("/v1/auth/device/approve"),
+            &json!({ "user_code": user_code.to_lowercase() }),
+        )
+        .await;
     assert_eq!(r.status(), 204);
     let r = poll(&api, &code).await;
     assert_eq!(r.status(), 200);
     let granted: Value = r.json().await.expect("json");
     let token = granted["access_token"].as_str().expect("token");
     let me: Value = client_with_token(token)
-        .get(api.url("/v1/users/me"))
-        .send()
+        .get_sent(api.url("/v1/users/me"))
         .await
-        .expect("send")
         .json()
         .await
         .expect("json");
@@ -71,11 +69,11 @@ async fn pending_then_approved_yields_a_working_token_exactly_once() {
     assert_eq!(error, "expired_token", "a code yields its token once");
     let r = api
         .http
-        .post(api.url("/v1/auth/device/approve"))
-        .json(&json!({ "user_code": user_code }))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            api.url("/v1/auth/device/approve"),
+            &json!({ "user_code": user_code }),
+        )
+        .await;
     assert_eq!(
         error_of(r).await.0,
         404,
@@ -89,11 +87,11 @@ async fn denied_and_unknown_codes_are_distinct_errors() {
     let code = new_code(&api).await;
     let r = api
         .http
-        .post(api.url("/v1/auth/device/deny"))
-        .json(&json!({ "user_code": code["user_code"] }))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            api.url("/v1/auth/device/deny"),
+            &json!({ "user_code": code["user_code"] }),
+        )
+        .await;
     assert_eq!(r.status(), 204);
     let (_, error, _) = error_of(poll(&api, &code).await).await;
     assert_eq!(error, "access_denied");
@@ -103,10 +101,10 @@ async fn denied_and_unknown_codes_are_distinct_errors() {
 
     let r = api
         .anonymous
-        .post(api.url("/v1/auth/device/approve"))
-        .json(&json!({ "user_code": code["user_code"] }))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            api.url("/v1/auth/device/approve"),
+            &json!({ "user_code": code["user_code"] }),
+        )
+        .await;
     assert_eq!(error_of(r).await.0, 401, "approving needs a signed-in user");
 }

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::ClientExt as _;
+
 use agentclash_core::WorkspaceRole;
 use common::{client_with_token, dead_address, error_of, start_with_tenant};
 use serde_json::{Value, json};
@@ -16,52 +18,30 @@ async fn requests_without_a_live_token_are_401_in_the_envelope() {
         "/v1/auth/tokens",
         &api.ws_path("/runs"),
     ] {
-        let r = api.anonymous.get(api.url(path)).send().await.expect("send");
+        let r = api.anonymous.get_sent(api.url(path)).await;
         let (status, code, _) = error_of(r).await;
         assert_eq!((status, code.as_str()), (401, "unauthorized"), "{path}");
         let r = client_with_token("acl_not-a-real-token")
-            .get(api.url(path))
-            .send()
-            .await
-            .expect("send");
+            .get_sent(api.url(path))
+            .await;
         assert_eq!(r.status(), 401, "{path}");
     }
     // A revoked token stops working at once.
     let token = db.token_for(&api.tenant.user).await;
     let client = client_with_token(&token);
-    assert_eq!(
-        client
-            .get(api.url("/v1/users/me"))
-            .send()
-            .await
-            .expect("send")
-            .status(),
-        200
-    );
+    assert_eq!(client.get_sent(api.url("/v1/users/me")).await.status(), 200);
     let tokens: Value = client
-        .get(api.url("/v1/auth/tokens"))
-        .send()
+        .get_sent(api.url("/v1/auth/tokens"))
         .await
-        .expect("send")
         .json()
         .await
         .expect("json");
     let id = tokens["items"][0]["id"].as_str().expect("id").to_owned();
     let r = client
-        .delete(api.url(&format!("/v1/auth/tokens/{id}")))
-        .send()
-        .await
-        .expect("send");
+        .delete_sent(api.url(&format!("/v1/auth/tokens/{id}")))
+        .await;
     assert_eq!(r.status(), 204);
-    assert_eq!(
-        client
-            .get(api.url("/v1/users/me"))
-            .send()
-            .await
-            .expect("send")
-            .status(),
-        401
-    );
+    assert_eq!(client.get_sent(api.url("/v1/users/me")).await.status(), 401);
 }
 
 #[tokio::test]
@@ -69,10 +49,8 @@ async fn a_created_token_is_shown_once_and_works() {
     let (api, _db) = start_with_tenant(&dead_address(), 1 << 16).await;
     let me: Value = api
         .http
-        .get(api.url("/v1/users/me"))
-        .send()
+        .get_sent(api.url("/v1/users/me"))
         .await
-        .expect("send")
         .json()
         .await
         .expect("json");
@@ -81,11 +59,11 @@ async fn a_created_token_is_shown_once_and_works() {
 
     let r = api
         .http
-        .post(api.url("/v1/auth/tokens"))
-        .json(&json!({ "name": "ci", "expires_in_days": 30 }))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            api.url("/v1/auth/tokens"),
+            &json!({ "name": "ci", "expires_in_days": 30 }),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     let created: Value = r.json().await.expect("json");
     let token = created["token"]
@@ -97,29 +75,25 @@ async fn a_created_token_is_shown_once_and_works() {
 
     let listed = api
         .http
-        .get(api.url("/v1/auth/tokens"))
-        .send()
+        .get_sent(api.url("/v1/auth/tokens"))
         .await
-        .expect("send")
         .text()
         .await
         .expect("body");
     assert!(!listed.contains(&token), "lists never show the token");
     assert!(listed.contains(created["prefix"].as_str().expect("prefix")));
     let me_again = client_with_token(&token)
-        .get(api.url("/v1/users/me"))
-        .send()
-        .await
-        .expect("send");
+        .get_sent(api.url("/v1/users/me"))
+        .await;
     assert_eq!(me_again.status(), 200);
 
     let r = api
         .http
-        .post(api.url("/v1/auth/tokens"))
-        .json(&json!({ "name": "x", "expires_in_days": 0 }))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            api.url("/v1/auth/tokens"),
+            &json!({ "name": "x", "expires_in_days": 0 }),
+        )
+        .await;
     let (status, _, message) = error_of(r).await;
     assert_eq!(status, 400);
     assert!(message.contains("expires_in_days"), "{message}");
@@ -134,22 +108,11 @@ async fn another_workspace_is_404_and_roles_gate_writes() {
     let stranger = db.tenant("stranger").await;
     let as_stranger = client_with_token(&stranger.token);
     for r in [
+        as_stranger.get_sent(api.ws_url("/runs")).await,
+        as_stranger.post_json(api.ws_url("/runs"), &json!({})).await,
         as_stranger
-            .get(api.ws_url("/runs"))
-            .send()
-            .await
-            .expect("send"),
-        as_stranger
-            .post(api.ws_url("/runs"))
-            .json(&json!({}))
-            .send()
-            .await
-            .expect("send"),
-        as_stranger
-            .get(api.ws_url("/runs/01a20bc9-5f8d-705c-be2e-516269f773ee"))
-            .send()
-            .await
-            .expect("send"),
+            .get_sent(api.ws_url("/runs/01a20bc9-5f8d-705c-be2e-516269f773ee"))
+            .await,
     ] {
         let (status, code, message) = error_of(r).await;
         assert_eq!(
@@ -158,10 +121,8 @@ async fn another_workspace_is_404_and_roles_gate_writes() {
         );
     }
     let listed: Value = as_stranger
-        .get(api.url("/v1/workspaces"))
-        .send()
+        .get_sent(api.url("/v1/workspaces"))
         .await
-        .expect("send")
         .json()
         .await
         .expect("json");
@@ -175,21 +136,8 @@ async fn another_workspace_is_404_and_roles_gate_writes() {
         .await
         .expect("grant");
     let as_viewer = client_with_token(&db.token_for(&viewer).await);
-    assert_eq!(
-        as_viewer
-            .get(api.ws_url("/runs"))
-            .send()
-            .await
-            .expect("send")
-            .status(),
-        200
-    );
-    let r = as_viewer
-        .post(api.ws_url("/runs"))
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("send");
+    assert_eq!(as_viewer.get_sent(api.ws_url("/runs")).await.status(), 200);
+    let r = as_viewer.post_json(api.ws_url("/runs"), &json!({})).await;
     let (status, code, _) = error_of(r).await;
     assert_eq!((status, code.as_str()), (403, "forbidden"));
 
@@ -200,12 +148,7 @@ async fn another_workspace_is_404_and_roles_gate_writes() {
         .await
         .expect("grant");
     let as_member = client_with_token(&db.token_for(&member).await);
-    let r = as_member
-        .post(api.ws_url("/runs"))
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("send");
+    let r = as_member.post_json(api.ws_url("/runs"), &json!({})).await;
     assert_eq!(r.status(), 503);
 }
 
@@ -214,32 +157,20 @@ async fn only_org_admins_create_workspaces() {
     let (api, db) = start_with_tenant(&dead_address(), 1 << 16).await;
     let org = api.tenant.workspace.organization_id;
     let body = json!({ "organization_id": org, "slug": "second", "name": "Second" });
-    let r = api
-        .http
-        .post(api.url("/v1/workspaces"))
-        .json(&body)
-        .send()
-        .await
-        .expect("send");
+    let r = api.http.post_json(api.url("/v1/workspaces"), &body).await;
     assert_eq!(r.status(), 201);
     let created: Value = r.json().await.expect("json");
     assert_eq!(created["role"], "workspace_admin");
-    let r = api
-        .http
-        .post(api.url("/v1/workspaces"))
-        .json(&body)
-        .send()
-        .await
-        .expect("send");
+    let r = api.http.post_json(api.url("/v1/workspaces"), &body).await;
     assert_eq!(error_of(r).await.0, 409, "slug taken");
 
     let outsider = db.tenant("outsider").await;
     let r = client_with_token(&outsider.token)
-        .post(api.url("/v1/workspaces"))
-        .json(&json!({ "organization_id": org, "slug": "third", "name": "Third" }))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            api.url("/v1/workspaces"),
+            &json!({ "organization_id": org, "slug": "third", "name": "Third" }),
+        )
+        .await;
     assert_eq!(
         error_of(r).await.0,
         404,
@@ -248,11 +179,11 @@ async fn only_org_admins_create_workspaces() {
 
     let r = api
         .http
-        .post(api.url("/v1/workspaces"))
-        .json(&json!({ "organization_id": org, "slug": "Bad Slug", "name": "x" }))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            api.url("/v1/workspaces"),
+            &json!({ "organization_id": org, "slug": "Bad Slug", "name": "x" }),
+        )
+        .await;
     let (status, _, message) = error_of(r).await;
     assert_eq!(status, 400);
     assert!(message.contains("slug"), "{message}");

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{client_with_token, dead_address, error_of, start_with_tenant};
+use common::{ClientExt as _, client_with_token, dead_address, error_of, start_with_tenant};
 use serde_json::{Value, json};
 
 fn shared_packs_dir() -> std::path::PathBuf {
@@ -16,11 +16,8 @@ fn shared_pack(name: &str) -> String {
 
 async fn publish(api: &common::TestApi, source: &str) -> reqwest::Response {
     api.http
-        .post(api.ws_url("/challenge-packs"))
-        .json(&json!({ "source": source }))
-        .send()
+        .post_json(api.ws_url("/challenge-packs"), &json!({ "source": source }))
         .await
-        .expect("send")
 }
 
 #[tokio::test]
@@ -154,20 +151,20 @@ async fn invalid_packs_answer_422_with_located_diagnostics_and_store_nothing() {
 
     let r = api
         .http
-        .post(api.ws_url("/challenge-packs/validate"))
-        .json(&json!({ "source": broken }))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            api.ws_url("/challenge-packs/validate"),
+            &json!({ "source": broken }),
+        )
+        .await;
     let report: Value = r.json().await.expect("json");
     assert_eq!(report["valid"], false);
     let r = api
         .http
-        .post(api.ws_url("/challenge-packs/validate"))
-        .json(&json!({ "source": shared_pack("secret-hygiene-env.yaml") }))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            api.ws_url("/challenge-packs/validate"),
+            &json!({ "source": shared_pack("secret-hygiene-env.yaml") }),
+        )
+        .await;
     assert_eq!(r.json::<Value>().await.expect("json")["valid"], true);
 
     let huge = "#".repeat(1024 * 1024 + 1);
@@ -190,24 +187,16 @@ async fn another_workspace_sees_none_of_our_packs() {
         api.base, stranger.workspace.id
     );
     let listed: Value = as_stranger
-        .get(&theirs)
-        .send()
+        .get_sent(&theirs)
         .await
-        .expect("send")
         .json()
         .await
         .expect("json");
     assert_eq!(listed["items"], json!([]));
     let r = as_stranger
-        .get(format!("{theirs}/{slug}/versions"))
-        .send()
-        .await
-        .expect("send");
+        .get_sent(format!("{theirs}/{slug}/versions"))
+        .await;
     assert_eq!(error_of(r).await.0, 404);
-    let r = as_stranger
-        .get(api.ws_url("/challenge-packs"))
-        .send()
-        .await
-        .expect("send");
+    let r = as_stranger.get_sent(api.ws_url("/challenge-packs")).await;
     assert_eq!(error_of(r).await.0, 404);
 }

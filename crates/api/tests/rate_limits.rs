@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::ClientExt as _;
+
 use agentclash_api::{AppState, TemporalHandle};
 use agentclash_testkit::TestDb;
 use common::{client_with_token, dead_address, error_of, serve, temporal_config};
@@ -21,9 +23,9 @@ async fn a_caller_over_its_limit_gets_429_with_retry_after_and_others_do_not() {
     let me = format!("{base}/v1/users/me");
     let as_owner = client_with_token(&owner.token);
     for _ in 0..5 {
-        assert_eq!(as_owner.get(&me).send().await.expect("send").status(), 200);
+        assert_eq!(as_owner.get_sent(&me).await.status(), 200);
     }
-    let r = as_owner.get(&me).send().await.expect("send");
+    let r = as_owner.get_sent(&me).await;
     let retry: u64 = r.headers()["retry-after"]
         .to_str()
         .expect("ascii")
@@ -33,12 +35,7 @@ async fn a_caller_over_its_limit_gets_429_with_retry_after_and_others_do_not() {
     let (status, code, _) = error_of(r).await;
     assert_eq!((status, code.as_str()), (429, "too_many_requests"));
     assert_eq!(
-        client_with_token(&other.token)
-            .get(&me)
-            .send()
-            .await
-            .expect("send")
-            .status(),
+        client_with_token(&other.token).get_sent(&me).await.status(),
         200
     );
     assert_eq!(
@@ -74,26 +71,13 @@ async fn a_busy_workspace_is_limited_across_its_callers() {
         client_with_token(&db.token_for(&member).await),
     ];
     for i in 0..4 {
-        assert_eq!(
-            callers[i % 2]
-                .get(&runs)
-                .send()
-                .await
-                .expect("send")
-                .status(),
-            200
-        );
+        assert_eq!(callers[i % 2].get_sent(&runs).await.status(), 200);
     }
-    assert_eq!(
-        callers[1].get(&runs).send().await.expect("send").status(),
-        429
-    );
+    assert_eq!(callers[1].get_sent(&runs).await.status(), 429);
     assert_eq!(
         callers[0]
-            .get(format!("{base}/v1/users/me"))
-            .send()
+            .get_sent(format!("{base}/v1/users/me"))
             .await
-            .expect("send")
             .status(),
         200,
         "other routes are not the workspace's"

@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::ClientExt as _;
+
 use agentclash_testkit::{TestDb, TestWorker, temporal_address};
 use common::{dead_address, error_of, start, start_with_tenant};
 use serde_json::Value;
@@ -29,11 +31,11 @@ async fn a_created_run_is_driven_to_completed_by_the_worker() {
 
     let r = api
         .http
-        .post(api.ws_url("/runs"))
-        .json(&serde_json::json!({ "name": "wiring" }))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            api.ws_url("/runs"),
+            &serde_json::json!({ "name": "wiring" }),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     let created: Value = r.json().await.expect("json");
     assert_eq!(created["status"], "queued");
@@ -74,11 +76,8 @@ async fn a_run_started_before_any_worker_completes_once_one_appears() {
     let (api, db) = start_with_tenant(&temporal_address(), 1 << 20).await;
     let created: Value = api
         .http
-        .post(api.ws_url("/runs"))
-        .json(&serde_json::json!({}))
-        .send()
+        .post_json(api.ws_url("/runs"), &serde_json::json!({}))
         .await
-        .expect("send")
         .json()
         .await
         .expect("json");
@@ -98,11 +97,11 @@ async fn when_temporal_is_down_the_run_is_failed_with_a_reason_and_the_answer_is
     let (api, _db) = start_with_tenant(&dead_address(), 1 << 20).await;
     let r = api
         .http
-        .post(api.ws_url("/runs"))
-        .json(&serde_json::json!({ "name": "doomed" }))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            api.ws_url("/runs"),
+            &serde_json::json!({ "name": "doomed" }),
+        )
+        .await;
     let (status, code, message) = error_of(r).await;
     assert_eq!((status, code.as_str()), (503, "unavailable"));
     assert!(message.contains("Temporal"), "{message}");
@@ -142,12 +141,7 @@ async fn readiness_names_each_dependency_and_its_state() {
         );
         if postgres_state == "down" {
             // Other requests answer a JSON 503 rather than hanging or crashing.
-            let r = api
-                .http
-                .get(api.ws_url("/runs"))
-                .send()
-                .await
-                .expect("send");
+            let r = api.http.get_sent(api.ws_url("/runs")).await;
             let (status, code, message) = error_of(r).await;
             assert_eq!((status, code.as_str()), (503, "unavailable"));
             assert!(message.contains("database"), "{message}");

@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::ClientExt as _;
+
 use agentclash_core::WorkspaceRole;
 use common::{client_with_token, dead_address, error_of, start_with_tenant};
 use serde_json::{Value, json};
@@ -12,22 +14,10 @@ const CANARY: &str = "canary-3f9a1c77-never-show-me";
 async fn a_secret_value_never_appears_in_responses_or_database_rows() {
     let (api, db) = start_with_tenant(&dead_address(), 1 << 20).await;
     let url = api.ws_url("/secrets/OPENAI_API_KEY");
-    let r = api
-        .http
-        .put(&url)
-        .json(&json!({ "value": CANARY }))
-        .send()
-        .await
-        .expect("send");
+    let r = api.http.put_json(&url, &json!({ "value": CANARY })).await;
     assert_eq!(r.status(), 201);
     assert!(!r.text().await.expect("body").contains(CANARY));
-    let r = api
-        .http
-        .put(&url)
-        .json(&json!({ "value": CANARY }))
-        .send()
-        .await
-        .expect("send");
+    let r = api.http.put_json(&url, &json!({ "value": CANARY })).await;
     assert_eq!(r.status(), 204, "replacing answers 204");
 
     let mut seen = String::new();
@@ -41,10 +31,8 @@ async fn a_secret_value_never_appears_in_responses_or_database_rows() {
     ] {
         seen.push_str(
             &api.http
-                .get(api.url(&path))
-                .send()
+                .get_sent(api.url(&path))
                 .await
-                .expect("send")
                 .text()
                 .await
                 .expect("body"),
@@ -53,10 +41,8 @@ async fn a_secret_value_never_appears_in_responses_or_database_rows() {
     assert!(!seen.contains(CANARY), "a response leaked the secret");
     let listed: Value = api
         .http
-        .get(api.ws_url("/secrets"))
-        .send()
+        .get_sent(api.ws_url("/secrets"))
         .await
-        .expect("send")
         .json()
         .await
         .expect("json");
@@ -108,9 +94,9 @@ async fn a_secret_value_never_appears_in_responses_or_database_rows() {
             .is_err()
     );
 
-    let r = api.http.delete(&url).send().await.expect("send");
+    let r = api.http.delete_sent(&url).await;
     assert_eq!(r.status(), 204);
-    let r = api.http.delete(&url).send().await.expect("send");
+    let r = api.http.delete_sent(&url).await;
     assert_eq!(error_of(r).await.0, 404);
 }
 
@@ -125,19 +111,11 @@ async fn only_admins_write_secrets_and_names_are_validated() {
         .expect("grant");
     let as_member = client_with_token(&db.token_for(&member).await);
     let r = as_member
-        .put(api.ws_url("/secrets/KEY"))
-        .json(&json!({ "value": "v" }))
-        .send()
-        .await
-        .expect("send");
+        .put_json(api.ws_url("/secrets/KEY"), &json!({ "value": "v" }))
+        .await;
     assert_eq!(error_of(r).await.0, 403);
     assert_eq!(
-        as_member
-            .get(api.ws_url("/secrets"))
-            .send()
-            .await
-            .expect("send")
-            .status(),
+        as_member.get_sent(api.ws_url("/secrets")).await.status(),
         200
     );
 
@@ -148,37 +126,28 @@ async fn only_admins_write_secrets_and_names_are_validated() {
         .expect("grant");
     let as_viewer = client_with_token(&db.token_for(&viewer).await);
     assert_eq!(
-        error_of(
-            as_viewer
-                .get(api.ws_url("/secrets"))
-                .send()
-                .await
-                .expect("send")
-        )
-        .await
-        .0,
+        error_of(as_viewer.get_sent(api.ws_url("/secrets")).await)
+            .await
+            .0,
         403
     );
 
     for bad in ["1KEY", "KEY-WITH-DASH"] {
         let r = api
             .http
-            .put(api.ws_url(&format!("/secrets/{bad}")))
-            .json(&json!({ "value": "v" }))
-            .send()
-            .await
-            .expect("send");
+            .put_json(
+                api.ws_url(&format!("/secrets/{bad}")),
+                &json!({ "value": "v" }),
+            )
+            .await;
         let (status, _, message) = error_of(r).await;
         assert_eq!(status, 400, "{bad}");
         assert!(message.contains("secret names"), "{message}");
     }
     let r = api
         .http
-        .put(api.ws_url("/secrets/EMPTY"))
-        .json(&json!({ "value": "" }))
-        .send()
-        .await
-        .expect("send");
+        .put_json(api.ws_url("/secrets/EMPTY"), &json!({ "value": "" }))
+        .await;
     assert_eq!(error_of(r).await.0, 400);
 }
 
@@ -192,28 +161,18 @@ async fn a_secret_value_never_reaches_the_api_logs_even_at_trace_level() {
         "{}/v1/workspaces/{}/secrets/LOGGED_KEY",
         api.base, api.workspace_id
     );
-    let r = client
-        .put(&url)
-        .json(&json!({ "value": CANARY }))
-        .send()
-        .await
-        .expect("send");
+    let r = client.put_json(&url, &json!({ "value": CANARY })).await;
     assert_eq!(r.status(), 201);
     let r = client
-        .put(&url)
-        .json(&json!({ "value": CANARY, "extra": 1 }))
-        .send()
-        .await
-        .expect("send");
+        .put_json(&url, &json!({ "value": CANARY, "extra": 1 }))
+        .await;
     assert_eq!(r.status(), 400, "a rejected body must not be echoed either");
     client
-        .get(format!(
+        .get_sent(format!(
             "{}/v1/workspaces/{}/secrets",
             api.base, api.workspace_id
         ))
-        .send()
-        .await
-        .expect("send");
+        .await;
     api.stop();
     let logs = std::fs::read_to_string(&log).expect("log written");
     std::fs::remove_file(&log).ok();

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{dead_address, error_of, start_with_tenant};
+use common::{ClientExt as _, dead_address, error_of, start_with_tenant};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -22,21 +22,21 @@ async fn sign_in_sets_an_httponly_cookie_and_cookie_writes_need_the_csrf_token()
     let http = &api.anonymous;
 
     let r = http
-        .post(api.url("/v1/auth/login"))
-        .json(&json!({ "email": "web@test.local", "password": "wrong password!" }))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            api.url("/v1/auth/login"),
+            &json!({ "email": "web@test.local", "password": "wrong password!" }),
+        )
+        .await;
     assert_eq!(
         error_of(r).await,
         (401, "unauthorized".into(), "wrong email or password".into())
     );
     let r = http
-        .post(api.url("/v1/auth/login"))
-        .json(&json!({ "email": "nobody@test.local", "password": PASSWORD }))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            api.url("/v1/auth/login"),
+            &json!({ "email": "nobody@test.local", "password": PASSWORD }),
+        )
+        .await;
     assert_eq!(
         error_of(r).await.2,
         "wrong email or password",
@@ -44,11 +44,11 @@ async fn sign_in_sets_an_httponly_cookie_and_cookie_writes_need_the_csrf_token()
     );
 
     let r = http
-        .post(api.url("/v1/auth/login"))
-        .json(&json!({ "email": "WEB@test.local", "password": PASSWORD }))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            api.url("/v1/auth/login"),
+            &json!({ "email": "WEB@test.local", "password": PASSWORD }),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let set_cookie = r.headers()["set-cookie"]
         .to_str()
