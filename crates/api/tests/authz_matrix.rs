@@ -8,6 +8,7 @@ mod common;
 use common::ClientExt as _;
 
 use agentclash_core::{OrgRole, WorkspaceRole};
+use agentclash_store::runs::NewRun;
 use common::{client_with_token, dead_address, start_with_tenant};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -30,7 +31,25 @@ struct Ctx<'a> {
     spare_token: String,
     pack_source: String,
     pack_slug: String,
+    /// Agent resources created during set-up.
+    agents: &'a Agents,
     caller: &'a str,
+}
+
+/// Ids of the agent resources the rows use; `spare_*` ones get archived.
+struct Agents {
+    pack_version: String,
+    account: String,
+    profile: String,
+    build: String,
+    draft: String,
+    to_ready: String,
+    ready: String,
+    deployment: String,
+    spare_account: String,
+    spare_profile: String,
+    spare_build: String,
+    spare_deployment: String,
 }
 
 type Build = fn(&Ctx<'_>) -> (String, Option<Value>);
@@ -156,8 +175,263 @@ fn rows() -> Vec<(&'static str, Build, [u16; 6])> {
         (
             // Members pass authorisation; Temporal is down, so the run is failed honestly (503).
             "POST /v1/workspaces/{workspace_id}/runs",
-            |c| (format!("/v1/workspaces/{}/runs", c.ws), Some(json!({}))),
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/runs", c.ws),
+                    Some(
+                        json!({"pack_version_id": c.agents.pack_version, "deployment_ids": [c.agents.deployment]}),
+                    ),
+                )
+            },
             [401, 403, 503, 503, 503, 404],
+        ),
+        (
+            // Temporal is down, so members get 503 after passing authorisation.
+            "POST /v1/workspaces/{workspace_id}/runs/{run_id}/cancel",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/runs/{}/cancel", c.ws, c.run),
+                    None,
+                )
+            },
+            [401, 403, 503, 503, 503, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/runs/{run_id}/events",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/runs/{}/events", c.ws, c.run),
+                    None,
+                )
+            },
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/runs/{run_id}/cases",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/runs/{}/cases", c.ws, c.run),
+                    None,
+                )
+            },
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/provider-accounts",
+            |c| (format!("/v1/workspaces/{}/provider-accounts", c.ws), None),
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "POST /v1/workspaces/{workspace_id}/provider-accounts",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/provider-accounts", c.ws),
+                    Some(json!({"name": format!("acct {}", c.caller), "provider": "scripted"})),
+                )
+            },
+            [401, 403, 403, 201, 201, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/provider-accounts/{id}",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/provider-accounts/{}",
+                        c.ws, c.agents.account
+                    ),
+                    None,
+                )
+            },
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "POST /v1/workspaces/{workspace_id}/provider-accounts/{id}/archive",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/provider-accounts/{}/archive",
+                        c.ws, c.agents.spare_account
+                    ),
+                    None,
+                )
+            },
+            [401, 403, 403, 204, 204, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/runtime-profiles",
+            |c| (format!("/v1/workspaces/{}/runtime-profiles", c.ws), None),
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "POST /v1/workspaces/{workspace_id}/runtime-profiles",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/runtime-profiles", c.ws),
+                    Some(json!({"name": format!("profile {}", c.caller)})),
+                )
+            },
+            [401, 403, 201, 201, 201, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/runtime-profiles/{id}",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/runtime-profiles/{}",
+                        c.ws, c.agents.profile
+                    ),
+                    None,
+                )
+            },
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "POST /v1/workspaces/{workspace_id}/runtime-profiles/{id}/archive",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/runtime-profiles/{}/archive",
+                        c.ws, c.agents.spare_profile
+                    ),
+                    None,
+                )
+            },
+            [401, 403, 204, 204, 204, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/agent-builds",
+            |c| (format!("/v1/workspaces/{}/agent-builds", c.ws), None),
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "POST /v1/workspaces/{workspace_id}/agent-builds",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/agent-builds", c.ws),
+                    Some(json!({"name": format!("build {}", c.caller)})),
+                )
+            },
+            [401, 403, 201, 201, 201, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/agent-builds/{id}",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/agent-builds/{}", c.ws, c.agents.build),
+                    None,
+                )
+            },
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "POST /v1/workspaces/{workspace_id}/agent-builds/{id}/archive",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/agent-builds/{}/archive",
+                        c.ws, c.agents.spare_build
+                    ),
+                    None,
+                )
+            },
+            [401, 403, 204, 204, 204, 404],
+        ),
+        (
+            "POST /v1/workspaces/{workspace_id}/agent-builds/{id}/versions",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/agent-builds/{}/versions",
+                        c.ws, c.agents.build
+                    ),
+                    Some(json!({"policy": {"system_prompt": "x"}})),
+                )
+            },
+            [401, 403, 201, 201, 201, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/agent-build-versions/{id}",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/agent-build-versions/{}",
+                        c.ws, c.agents.ready
+                    ),
+                    None,
+                )
+            },
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "PUT /v1/workspaces/{workspace_id}/agent-build-versions/{id}",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/agent-build-versions/{}",
+                        c.ws, c.agents.draft
+                    ),
+                    Some(json!({"policy": {"system_prompt": c.caller}})),
+                )
+            },
+            [401, 403, 200, 200, 200, 404],
+        ),
+        (
+            // The first member makes it ready; repeating a done transition is a no-op.
+            "POST /v1/workspaces/{workspace_id}/agent-build-versions/{id}/status",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/agent-build-versions/{}/status",
+                        c.ws, c.agents.to_ready
+                    ),
+                    Some(json!({"status": "ready"})),
+                )
+            },
+            [401, 403, 200, 200, 200, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/deployments",
+            |c| (format!("/v1/workspaces/{}/deployments", c.ws), None),
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "POST /v1/workspaces/{workspace_id}/deployments",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/deployments", c.ws),
+                    Some(
+                        json!({"name": format!("deployment {}", c.caller), "build_version_id": c.agents.ready,
+                        "runtime_profile_id": c.agents.profile, "provider_account_id": c.agents.account, "model": "m"}),
+                    ),
+                )
+            },
+            [401, 403, 201, 201, 201, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/deployments/{id}",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/deployments/{}",
+                        c.ws, c.agents.deployment
+                    ),
+                    None,
+                )
+            },
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "POST /v1/workspaces/{workspace_id}/deployments/{id}/archive",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/deployments/{}/archive",
+                        c.ws, c.agents.spare_deployment
+                    ),
+                    None,
+                )
+            },
+            [401, 403, 204, 204, 204, 404],
         ),
         (
             "GET /v1/workspaces/{workspace_id}/runs/{run_id}",
@@ -313,7 +587,7 @@ async fn every_operation_answers_every_caller_as_specified() {
     // Resources the rows refer to.
     let run = db
         .store
-        .create_run(ws, "existing")
+        .create_run(ws, &NewRun::named("existing"))
         .await
         .expect("run")
         .id
@@ -359,6 +633,7 @@ async fn every_operation_answers_every_caller_as_specified() {
         .await
         .expect("json");
     let pack_slug = published["slug"].as_str().expect("published").to_owned();
+    let agents = agents(&db.store, ws, published["id"].as_str().expect("version id")).await;
 
     let mut failures = Vec::new();
     for (op, build, expected) in rows {
@@ -371,6 +646,7 @@ async fn every_operation_answers_every_caller_as_specified() {
                 spare_token: spare_token.clone(),
                 pack_source: pack_source.clone(),
                 pack_slug: pack_slug.clone(),
+                agents: &agents,
                 caller,
             };
             let (path, body) = build(&ctx);
@@ -395,6 +671,108 @@ async fn every_operation_answers_every_caller_as_specified() {
         "authorisation matrix mismatches:\n{}",
         failures.join("\n")
     );
+}
+
+/// Creates the agent resources the rows use, straight through the store.
+async fn agents(
+    store: &agentclash_store::Store,
+    ws: agentclash_core::WorkspaceId,
+    pack_version: &str,
+) -> Agents {
+    use agentclash_core::agents::{AgentPolicy, BuildVersionStatus, ProviderKind, RuntimeLimits};
+    use agentclash_store::agents::{NewDeployment, NewProviderAccount, NewRuntimeProfile};
+    let account = |name: &str| NewProviderAccount {
+        name: name.into(),
+        kind: ProviderKind::Scripted,
+        base_url: None,
+        credential_ref: None,
+        max_concurrency: None,
+        requests_per_minute: None,
+        tokens_per_minute: None,
+    };
+    let profile = |name: &str| NewRuntimeProfile {
+        name: name.into(),
+        limits: RuntimeLimits {
+            max_iterations: 5,
+            max_tool_calls: 5,
+            step_timeout_ms: 1000,
+            run_timeout_ms: 1000,
+            max_parallel_cases: 1,
+            allow_shell: None,
+            allow_network: None,
+        },
+    };
+    let acct = store
+        .create_provider_account(ws, &account("main"))
+        .await
+        .expect("account");
+    let spare_account = store
+        .create_provider_account(ws, &account("spare"))
+        .await
+        .expect("account");
+    let prof = store
+        .create_runtime_profile(ws, &profile("main"))
+        .await
+        .expect("profile");
+    let spare_profile = store
+        .create_runtime_profile(ws, &profile("spare"))
+        .await
+        .expect("profile");
+    let build = store
+        .create_agent_build(ws, "main", "")
+        .await
+        .expect("build");
+    let spare_build = store
+        .create_agent_build(ws, "spare", "")
+        .await
+        .expect("build");
+    let policy = AgentPolicy::default();
+    let ready = store
+        .create_build_version(ws, build.id, &policy)
+        .await
+        .expect("version");
+    store
+        .transition_build_version(ws, ready.id, BuildVersionStatus::Ready)
+        .await
+        .expect("ready");
+    let draft = store
+        .create_build_version(ws, build.id, &policy)
+        .await
+        .expect("version");
+    let to_ready = store
+        .create_build_version(ws, build.id, &policy)
+        .await
+        .expect("version");
+    let deployment = |name: &str| NewDeployment {
+        name: name.into(),
+        build_version_id: ready.id,
+        runtime_profile_id: prof.id,
+        provider_account_id: acct.id,
+        model: "m".into(),
+        provider_options: json!({}),
+    };
+    let main = store
+        .create_deployment(ws, &deployment("main"))
+        .await
+        .expect("deployment");
+    let spare = store
+        .create_deployment(ws, &deployment("spare"))
+        .await
+        .expect("deployment");
+    Agents {
+        pack_version: pack_version.to_owned(),
+        account: acct.id.to_string(),
+        profile: prof.id.to_string(),
+        build: build.id.to_string(),
+        draft: draft.id.to_string(),
+        to_ready: to_ready.id.to_string(),
+        ready: ready.id.to_string(),
+        deployment: main.id.to_string(),
+        spare_account: spare_account.id.to_string(),
+        spare_profile: spare_profile.id.to_string(),
+        spare_build: spare_build.id.to_string(),
+        spare_deployment: spare.id.to_string(),
+    }
 }
 
 #[tokio::test]

@@ -49,7 +49,7 @@ pub fn client_with_token(token: &str) -> reqwest::Client {
 }
 
 /// The master key the test servers encrypt secrets with.
-pub const TEST_SECRETS_KEY: [u8; 32] = [9; 32];
+pub use agentclash_testkit::TEST_SECRETS_KEY;
 
 /// Temporal settings pointing at the shared test server (or `address`).
 pub fn temporal_config(address: &str, task_queue: &str) -> TemporalConfig {
@@ -129,6 +129,170 @@ pub async fn error_of(response: reqwest::Response) -> (u16, String, String) {
         .expect("error.message")
         .to_owned();
     (status, code, message)
+}
+
+/// The project's example packs and scripted deployments.
+pub fn example(relative: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(relative);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// What `POST …/runs` needs: a published pack version and deployments.
+pub struct RunInputs {
+    pub pack_version_id: String,
+    pub deployment_ids: Vec<String>,
+}
+
+impl TestApi {
+    /// `POST path` with a JSON body; panics unless the answer is 2xx.
+    pub async fn post_ok(&self, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        let r = self
+            .http
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("send");
+        let status = r.status();
+        let json: serde_json::Value = r.json().await.unwrap_or_default();
+        assert!(status.is_success(), "POST {path}: {status} {json}");
+        json
+    }
+
+    /// Publishes `examples/packs/<pack>` and creates one scripted deployment
+    /// per `(name, examples/deployments/<file>)`, sharing a provider account,
+    /// runtime profile and ready build version.
+    pub async fn runnable(&self, pack: &str, deployments: &[(&str, &str)]) -> RunInputs {
+        self.runnable_with(
+            pack,
+            deployments,
+            serde_json::json!({"name": "test profile"}),
+        )
+        .await
+    }
+
+    /// Like [`TestApi::runnable`] with a chosen runtime profile body.
+    pub async fn runnable_with(
+        &self,
+        pack: &str,
+        deployments: &[(&str, &str)],
+        profile: serde_json::Value,
+    ) -> RunInputs {
+        let source = example(&format!("packs/{pack}"));
+        let published = self
+            .post_ok(
+                &self.ws_path("/challenge-packs"),
+                &serde_json::json!({"source": source}),
+            )
+            .await;
+        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        let account = self
+            .post_ok(
+                &self.ws_path("/provider-accounts"),
+                &serde_json::json!({"name": format!("scripted {suffix}"), "provider": "scripted"}),
+            )
+            .await;
+        let mut profile = profile;
+        profile["name"] = serde_json::json!(format!(
+            "{} {suffix}",
+            profile["name"].as_str().unwrap_or("profile")
+        ));
+        let profile = self
+            .post_ok(&self.ws_path("/runtime-profiles"), &profile)
+            .await;
+        let build = self
+            .post_ok(
+                &self.ws_path("/agent-builds"),
+                &serde_json::json!({"name": format!("build {suffix}")}),
+            )
+            .await;
+        let version = self
+            .post_ok(
+                &self.ws_path(&format!("/agent-builds/{}/versions", build["id"].as_str().expect("id"))),
+                &serde_json::json!({"policy": {"role": "careful engineer", "system_prompt": "Solve the task."}}),
+            )
+            .await;
+        let version_id = version["id"].as_str().expect("id").to_owned();
+        self.post_ok(
+            &self.ws_path(&format!("/agent-build-versions/{version_id}/status")),
+            &serde_json::json!({"status": "ready"}),
+        )
+        .await;
+        let mut deployment_ids = Vec::new();
+        for (name, file) in deployments {
+            let options: serde_json::Value =
+                serde_json::from_str(&example(&format!("deployments/{file}")))
+                    .expect("deployment JSON");
+            let created = self
+                .post_ok(
+                    &self.ws_path("/deployments"),
+                    &serde_json::json!({"name": format!("{name} {suffix}"), "build_version_id": version_id,
+                        "runtime_profile_id": profile["id"], "provider_account_id": account["id"],
+                        "model": "scripted-model", "provider_options": options}),
+                )
+                .await;
+            deployment_ids.push(created["id"].as_str().expect("id").to_owned());
+        }
+        RunInputs {
+            pack_version_id: published["id"].as_str().expect("version id").to_owned(),
+            deployment_ids,
+        }
+    }
+
+    /// Creates a run of `inputs` and returns its id.
+    pub async fn create_run(&self, inputs: &RunInputs) -> String {
+        let run = self
+            .post_ok(
+                &self.ws_path("/runs"),
+                &serde_json::json!({"pack_version_id": inputs.pack_version_id, "deployment_ids": inputs.deployment_ids}),
+            )
+            .await;
+        run["id"].as_str().expect("run id").to_owned()
+    }
+
+    /// Polls a run until it is terminal (at most `patience`).
+    pub async fn wait_for_terminal(
+        &self,
+        id: &str,
+        patience: std::time::Duration,
+    ) -> serde_json::Value {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            let (_, run) = self.get_json(&self.ws_path(&format!("/runs/{id}"))).await;
+            if ["completed", "failed", "cancelled"].contains(&run["status"].as_str().unwrap_or(""))
+            {
+                return run;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "run never finished: {run}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Every event of a run, following cursors.
+    pub async fn all_events(&self, id: &str) -> Vec<serde_json::Value> {
+        let mut events = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let query = cursor
+                .as_ref()
+                .map(|c| format!("&cursor={c}"))
+                .unwrap_or_default();
+            let (status, page) = self
+                .get_json(&self.ws_path(&format!("/runs/{id}/events?limit=1000{query}")))
+                .await;
+            assert_eq!(status, 200, "{page}");
+            events.extend(page["items"].as_array().cloned().unwrap_or_default());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return events,
+            }
+        }
+    }
 }
 
 impl TestApi {

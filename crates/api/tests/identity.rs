@@ -103,6 +103,11 @@ async fn a_created_token_is_shown_once_and_works() {
 async fn another_workspace_is_404_and_roles_gate_writes() {
     let (api, db) = start_with_tenant(&dead_address(), 1 << 16).await;
     let ws = api.tenant.workspace.id;
+    let inputs = api
+        .runnable("unit-conversion.yaml", &[("right", "units-correct.json")])
+        .await;
+    let run_body =
+        json!({"pack_version_id": inputs.pack_version_id, "deployment_ids": inputs.deployment_ids});
 
     // A stranger with their own workspace sees nothing of ours, not even its existence.
     let stranger = db.tenant("stranger").await;
@@ -137,7 +142,7 @@ async fn another_workspace_is_404_and_roles_gate_writes() {
         .expect("grant");
     let as_viewer = client_with_token(&db.token_for(&viewer).await);
     assert_eq!(as_viewer.get_sent(api.ws_url("/runs")).await.status(), 200);
-    let r = as_viewer.post_json(api.ws_url("/runs"), &json!({})).await;
+    let r = as_viewer.post_json(api.ws_url("/runs"), &run_body).await;
     let (status, code, _) = error_of(r).await;
     assert_eq!((status, code.as_str()), (403, "forbidden"));
 
@@ -148,7 +153,7 @@ async fn another_workspace_is_404_and_roles_gate_writes() {
         .await
         .expect("grant");
     let as_member = client_with_token(&db.token_for(&member).await);
-    let r = as_member.post_json(api.ws_url("/runs"), &json!({})).await;
+    let r = as_member.post_json(api.ws_url("/runs"), &run_body).await;
     assert_eq!(r.status(), 503);
 }
 

@@ -9,40 +9,30 @@ use common::{dead_address, error_of, start, start_with_tenant};
 use serde_json::Value;
 use std::time::Duration;
 
-async fn wait_for_terminal(api: &common::TestApi, id: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let (_, run) = api.get_json(&api.ws_path(&format!("/runs/{id}"))).await;
-        if ["completed", "failed", "cancelled"].contains(&run["status"].as_str().unwrap_or("")) {
-            return run;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "run never finished: {run}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_created_run_is_driven_to_completed_by_the_worker() {
     let (api, db) = start_with_tenant(&temporal_address(), 1 << 20).await;
     let _worker = TestWorker::spawn(db.store.clone(), &api.task_queue);
+    let inputs = api
+        .runnable("unit-conversion.yaml", &[("right", "units-correct.json")])
+        .await;
 
     let r = api
         .http
         .post_json(
             api.ws_url("/runs"),
-            &serde_json::json!({ "name": "wiring" }),
+            &serde_json::json!({ "name": "wiring", "pack_version_id": inputs.pack_version_id, "deployment_ids": inputs.deployment_ids }),
         )
         .await;
     assert_eq!(r.status(), 201);
     let created: Value = r.json().await.expect("json");
     assert_eq!(created["status"], "queued");
     assert_eq!(created["name"], "wiring");
+    assert_eq!(created["input_set_key"], "default");
+    assert_eq!(created["case_keys"].as_array().map(Vec::len), Some(4));
     let id = created["id"].as_str().expect("id").to_owned();
 
-    let run = wait_for_terminal(&api, &id).await;
+    let run = api.wait_for_terminal(&id, Duration::from_secs(60)).await;
     assert_eq!(run["status"], "completed", "{run}");
     let steps: Vec<String> = run["status_history"]
         .as_array()
@@ -66,6 +56,7 @@ async fn a_created_run_is_driven_to_completed_by_the_worker() {
             "scoring→completed"
         ]
     );
+    assert_eq!(run["agents"][0]["status"], "completed", "{run}");
 
     let (_, listed) = api.get_json(&api.ws_path("/runs")).await;
     assert_eq!(listed["items"][0]["id"], id.as_str());
@@ -74,14 +65,10 @@ async fn a_created_run_is_driven_to_completed_by_the_worker() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_started_before_any_worker_completes_once_one_appears() {
     let (api, db) = start_with_tenant(&temporal_address(), 1 << 20).await;
-    let created: Value = api
-        .http
-        .post_json(api.ws_url("/runs"), &serde_json::json!({}))
-        .await
-        .json()
-        .await
-        .expect("json");
-    let id = created["id"].as_str().expect("id").to_owned();
+    let inputs = api
+        .runnable("unit-conversion.yaml", &[("right", "units-correct.json")])
+        .await;
+    let id = api.create_run(&inputs).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (_, waiting) = api.get_json(&api.ws_path(&format!("/runs/{id}"))).await;
     assert_eq!(
@@ -89,17 +76,23 @@ async fn a_run_started_before_any_worker_completes_once_one_appears() {
         "nothing can move it without a worker"
     );
     let _worker = TestWorker::spawn(db.store.clone(), &api.task_queue);
-    assert_eq!(wait_for_terminal(&api, &id).await["status"], "completed");
+    assert_eq!(
+        api.wait_for_terminal(&id, Duration::from_secs(60)).await["status"],
+        "completed"
+    );
 }
 
 #[tokio::test]
 async fn when_temporal_is_down_the_run_is_failed_with_a_reason_and_the_answer_is_503() {
     let (api, _db) = start_with_tenant(&dead_address(), 1 << 20).await;
+    let inputs = api
+        .runnable("unit-conversion.yaml", &[("right", "units-correct.json")])
+        .await;
     let r = api
         .http
         .post_json(
             api.ws_url("/runs"),
-            &serde_json::json!({ "name": "doomed" }),
+            &serde_json::json!({ "name": "doomed", "pack_version_id": inputs.pack_version_id, "deployment_ids": inputs.deployment_ids }),
         )
         .await;
     let (status, code, message) = error_of(r).await;

@@ -8,7 +8,7 @@ mod secret_box;
 mod token;
 
 pub use password::{PasswordError, decoy_hash, hash_password, verify_password};
-pub use secret_box::{SecretBox, SecretBoxError};
+pub use secret_box::{SecretBox, SecretBoxError, workspace_secret_context};
 pub use token::{MintedToken, TOKEN_PREFIX, TokenHash, hash_token, mint_token, random_code};
 
 /// Fills a buffer from the OS random source.

@@ -76,6 +76,13 @@ impl SecretBox {
     }
 }
 
+/// The associated data a workspace secret is sealed with: binds the
+/// ciphertext to its workspace and name, so a row copied elsewhere does not
+/// decrypt. The API seals and the worker opens with the same context.
+pub fn workspace_secret_context(workspace: impl std::fmt::Display, name: &str) -> String {
+    format!("workspace-secret/{workspace}/{name}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

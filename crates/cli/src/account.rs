@@ -147,7 +147,7 @@ fn login(opts: ApiOpts) -> anyhow::Result<ExitCode> {
     let mut saved = UserConfig::load()?;
     saved.api_url = Some(settings.api_url.clone());
     saved.token = Some(token);
-    saved.workspace = settings.workspace;
+    saved.workspace = workspace_to_save(&settings).or(saved.workspace);
     let path = saved.save()?;
     eprintln!(
         "logged in to {} as {}; saved in {}",
@@ -213,8 +213,8 @@ fn device_login(opts: ApiOpts) -> anyhow::Result<ExitCode> {
     let mut saved = UserConfig::load()?;
     saved.api_url = Some(settings.api_url.clone());
     saved.token = Some(token);
-    saved.workspace = settings
-        .workspace
+    saved.workspace = workspace_to_save(&settings)
+        .or(saved.workspace)
         .or_else(|| workspaces["items"][0]["id"].as_str().map(str::to_owned));
     let path = saved.save()?;
     eprintln!(
@@ -224,6 +224,15 @@ fn device_login(opts: ApiOpts) -> anyhow::Result<ExitCode> {
         path.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The workspace a login records in the user config: one chosen by flag or
+/// environment, never one that only the project's `.agentclash.yaml` names.
+fn workspace_to_save(settings: &Resolved) -> Option<String> {
+    match settings.workspace_source {
+        Some(config::Source::Project(_)) => None,
+        _ => settings.workspace.clone(),
+    }
 }
 
 /// Forgets the saved token, revoking it first when the API still accepts it.
@@ -296,6 +305,17 @@ pub fn workspace(args: WorkspaceArgs) -> anyhow::Result<ExitCode> {
                 saved.workspace = Some(found.clone());
                 saved.save()?;
                 eprintln!("now using workspace {found}");
+                match &settings.workspace_source {
+                    Some(source @ (config::Source::Project(_) | config::Source::Env(_)))
+                        if settings.workspace.as_deref() != Some(found.as_str()) =>
+                    {
+                        eprintln!(
+                            "note: {source} selects workspace {} and takes precedence here",
+                            settings.workspace.as_deref().unwrap_or_default()
+                        );
+                    }
+                    _ => {}
+                }
                 Ok(ExitCode::SUCCESS)
             }
             WorkspaceCommand::Create { slug, name, org } => {

@@ -4,7 +4,7 @@
 use std::error::Error as _;
 use std::time::Duration;
 
-use reqwest::{Method, StatusCode, Url};
+use reqwest::{StatusCode, Url};
 use serde::{Deserialize, Serialize};
 
 use crate::exit::{self, fail};
@@ -27,13 +27,28 @@ impl Run {
     pub fn is_terminal(&self) -> bool {
         matches!(self.status.as_str(), "completed" | "failed" | "cancelled")
     }
-}
 
-/// Body of a run creation.
-#[derive(Debug, Serialize)]
-struct CreateRun<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<&'a str>,
+    /// The run's lanes (`agents`), in lane order.
+    pub fn lanes(&self) -> Vec<serde_json::Value> {
+        let mut lanes = self
+            .rest
+            .get("agents")
+            .and_then(serde_json::Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        lanes.sort_by_key(|l| l["lane_index"].as_i64());
+        lanes
+    }
+
+    /// The label of the lane with this run agent id, or the id itself.
+    pub fn lane_label(&self, run_agent_id: &str) -> String {
+        self.lanes()
+            .iter()
+            .find(|l| l["id"].as_str() == Some(run_agent_id))
+            .and_then(|l| l["label"].as_str())
+            .unwrap_or(run_agent_id)
+            .to_owned()
+    }
 }
 
 /// The API's error envelope: `{"error":{"code","message"}}`.
@@ -87,17 +102,6 @@ impl ApiClient {
         })
     }
 
-    /// `POST /v1/workspaces/{workspace}/runs`.
-    pub async fn create_run(&self, workspace: &str, name: Option<&str>) -> anyhow::Result<Run> {
-        let url = self.segments(&["v1", "workspaces", workspace, "runs"])?;
-        self.send(
-            self.http
-                .request(Method::POST, url)
-                .json(&CreateRun { name }),
-        )
-        .await
-    }
-
     /// `GET /v1/workspaces/{workspace}/runs/{id}`.
     pub async fn get_run(&self, workspace: &str, id: &str) -> anyhow::Result<Run> {
         let url = self.segments(&["v1", "workspaces", workspace, "runs", id])?;
@@ -107,6 +111,28 @@ impl ApiClient {
     /// `GET` a JSON document.
     pub async fn get(&self, segments: &[&str]) -> anyhow::Result<serde_json::Value> {
         self.send(self.http.get(self.segments(segments)?)).await
+    }
+
+    /// `GET` a JSON document with query parameters (pairs whose value is
+    /// `None` are left out).
+    pub async fn get_query(
+        &self,
+        segments: &[&str],
+        query: &[(&str, Option<String>)],
+    ) -> anyhow::Result<serde_json::Value> {
+        let mut url = self.segments(segments)?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in query {
+                if let Some(value) = value {
+                    pairs.append_pair(name, value);
+                }
+            }
+        }
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        self.send(self.http.get(url)).await
     }
 
     /// `POST` JSON, returning the JSON answer.
@@ -150,6 +176,16 @@ impl ApiClient {
             .map_err(|e| self.transport_error(&e))?;
         let value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
         Ok((status, value))
+    }
+
+    /// `PUT` JSON, returning the JSON answer.
+    pub async fn put_json(
+        &self,
+        segments: &[&str],
+        body: &serde_json::Value,
+    ) -> anyhow::Result<serde_json::Value> {
+        self.send(self.http.put(self.segments(segments)?).json(body))
+            .await
     }
 
     /// `PUT` JSON; the answer has no body.

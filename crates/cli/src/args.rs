@@ -37,6 +37,364 @@ pub enum Command {
     /// Author and check challenge packs.
     #[command(name = "challenge-pack")]
     ChallengePack(PackArgs),
+    /// Provider accounts: which model vendor, where, and where its credential lives.
+    #[command(name = "provider-account")]
+    ProviderAccount(ProviderAccountArgs),
+    /// Runtime profiles: the execution envelope (limits, timeouts, sandbox overrides).
+    #[command(name = "runtime-profile")]
+    RuntimeProfile(RuntimeProfileArgs),
+    /// Agent builds and their versions (the agent's policy).
+    Build(BuildArgs),
+    /// Deployments: a build version + runtime profile + provider account + model.
+    Deployment(DeploymentArgs),
+    /// Show the settings the CLI would use and where each comes from.
+    Config(ConfigArgs),
+}
+
+/// `--limit` and `--cursor` of a paginated list.
+#[derive(Debug, Clone, Args)]
+pub struct PageOpts {
+    /// Page size, 1 to 100 [default: the server's, 20].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub limit: Option<u32>,
+    /// Continue after this cursor (printed at the end of the previous page).
+    #[arg(long, value_name = "CURSOR")]
+    pub cursor: Option<String>,
+}
+
+/// `list`, `get ID_OR_NAME` and `archive ID_OR_NAME`: shared by every
+/// workspace resource.
+#[derive(Debug, Subcommand)]
+pub enum CommonCommand {
+    /// List them, newest first.
+    List(PageOpts),
+    /// Show one, by id or name.
+    Get {
+        /// Its id or name.
+        reference: String,
+    },
+    /// Archive one, by id or name: it stays readable but cannot be used for
+    /// anything new. Idempotent.
+    Archive {
+        /// Its id or name.
+        reference: String,
+    },
+}
+
+/// Provider kinds (`provider-account create --provider`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProviderKind {
+    /// OpenAI and compatible servers (with --base-url).
+    Openai,
+    /// Anthropic.
+    Anthropic,
+    /// Google Gemini.
+    Gemini,
+    /// Deterministic answers from the deployment's options: no network, no key.
+    Scripted,
+}
+
+impl ProviderKind {
+    /// The API's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Openai => "openai",
+            Self::Anthropic => "anthropic",
+            Self::Gemini => "gemini",
+            Self::Scripted => "scripted",
+        }
+    }
+}
+
+/// `agentclash provider-account ...`.
+#[derive(Debug, Args)]
+pub struct ProviderAccountArgs {
+    /// API options.
+    #[command(flatten)]
+    pub api: ApiOpts,
+    /// Which provider-account command.
+    #[command(subcommand)]
+    pub command: ProviderAccountCommand,
+}
+
+/// The provider-account commands.
+#[derive(Debug, Subcommand)]
+pub enum ProviderAccountCommand {
+    /// Create a provider account (workspace admins).
+    Create {
+        /// Name, unique in the workspace.
+        name: String,
+        /// Which API it speaks.
+        #[arg(long, value_enum)]
+        provider: ProviderKind,
+        /// Endpoint override, e.g. an OpenAI-compatible server.
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// Where the API key comes from: `workspace-secret://NAME` or
+        /// `env://VAR` (required except for scripted accounts).
+        #[arg(long, value_name = "REF", value_parser = parse_credential_ref)]
+        credential_ref: Option<String>,
+        /// Model calls in flight at once.
+        #[arg(long, value_name = "N", value_parser = positive)]
+        max_concurrency: Option<u32>,
+        /// Requests per minute.
+        #[arg(long, value_name = "N", value_parser = positive)]
+        requests_per_minute: Option<u32>,
+        /// Tokens per minute.
+        #[arg(long, value_name = "N", value_parser = positive)]
+        tokens_per_minute: Option<u32>,
+    },
+    /// The shared commands.
+    #[command(flatten)]
+    Common(CommonCommand),
+}
+
+/// `agentclash runtime-profile ...`.
+#[derive(Debug, Args)]
+pub struct RuntimeProfileArgs {
+    /// API options.
+    #[command(flatten)]
+    pub api: ApiOpts,
+    /// Which runtime-profile command.
+    #[command(subcommand)]
+    pub command: RuntimeProfileCommand,
+}
+
+/// The runtime-profile commands.
+#[derive(Debug, Subcommand)]
+pub enum RuntimeProfileCommand {
+    /// Create a runtime profile; unset limits take the server's defaults.
+    Create {
+        /// Name, unique in the workspace.
+        name: String,
+        /// Model calls per case [server default: 30].
+        #[arg(long, value_name = "N", value_parser = positive)]
+        max_iterations: Option<u32>,
+        /// Tool calls per case, not counting `submit` [server default: 100].
+        #[arg(long, value_name = "N")]
+        max_tool_calls: Option<u32>,
+        /// Longest model or tool call, in ms [server default: 120000].
+        #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+        step_timeout_ms: Option<u64>,
+        /// Longest case, in ms [server default: 600000].
+        #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+        run_timeout_ms: Option<u64>,
+        /// Cases of a lane in flight at once, 1 to 64 [server default: 4].
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+        max_parallel_cases: Option<u32>,
+        /// Override the pack's `allow_shell` (true or false).
+        #[arg(long, value_name = "BOOL")]
+        allow_shell: Option<bool>,
+        /// Override the pack's `allow_network` (true or false).
+        #[arg(long, value_name = "BOOL")]
+        allow_network: Option<bool>,
+    },
+    /// The shared commands.
+    #[command(flatten)]
+    Common(CommonCommand),
+}
+
+/// `agentclash build ...`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// API options.
+    #[command(flatten)]
+    pub api: ApiOpts,
+    /// Which build command.
+    #[command(subcommand)]
+    pub command: BuildCommand,
+}
+
+/// The build commands.
+#[derive(Debug, Subcommand)]
+pub enum BuildCommand {
+    /// Create an agent build (it has no version until `build version create`).
+    Create {
+        /// Name, unique in the workspace.
+        name: String,
+        /// Free text.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Versions of a build: draft → ready → archived.
+    #[command(subcommand)]
+    Version(VersionCommand),
+    /// The shared commands.
+    #[command(flatten)]
+    Common(CommonCommand),
+}
+
+/// The agent's policy, from a file and/or flags (flags win).
+#[derive(Debug, Clone, Args)]
+pub struct PolicyOpts {
+    /// YAML or JSON file with `role`, `system_prompt`, `instructions`,
+    /// `tool_overrides: {allowed, denied}` and `output_schema`.
+    #[arg(long, value_name = "FILE")]
+    pub policy_file: Option<PathBuf>,
+    /// The role line (overrides the file's).
+    #[arg(long)]
+    pub role: Option<String>,
+    /// The system prompt (overrides the file's).
+    #[arg(long)]
+    pub system_prompt: Option<String>,
+    /// Extra instructions (override the file's).
+    #[arg(long)]
+    pub instructions: Option<String>,
+}
+
+/// `agentclash build version ...`. A VERSION is a version id or `BUILD@N`
+/// (BUILD being the build's id or name).
+#[derive(Debug, Subcommand)]
+pub enum VersionCommand {
+    /// Add the next version of a build, as a draft.
+    Create {
+        /// The build's id or name.
+        build: String,
+        /// The policy.
+        #[command(flatten)]
+        policy: PolicyOpts,
+    },
+    /// Replace a draft's policy.
+    Update {
+        /// Version id or BUILD@N.
+        version: String,
+        /// The policy.
+        #[command(flatten)]
+        policy: PolicyOpts,
+    },
+    /// Show a version with its policy.
+    Get {
+        /// Version id or BUILD@N.
+        version: String,
+    },
+    /// Freeze a draft so deployments can use it.
+    Ready {
+        /// Version id or BUILD@N.
+        version: String,
+    },
+    /// Retire a version: new deployments refuse it, existing runs keep it.
+    Archive {
+        /// Version id or BUILD@N.
+        version: String,
+    },
+}
+
+/// `agentclash deployment ...`.
+#[derive(Debug, Args)]
+pub struct DeploymentArgs {
+    /// API options.
+    #[command(flatten)]
+    pub api: ApiOpts,
+    /// Which deployment command.
+    #[command(subcommand)]
+    pub command: DeploymentCommand,
+}
+
+/// The deployment commands.
+#[derive(Debug, Subcommand)]
+pub enum DeploymentCommand {
+    /// Create a deployment. References take an id or a name (BUILD@N for
+    /// the build version).
+    Create {
+        /// Name, unique in the workspace.
+        name: String,
+        /// A ready build version: its id or BUILD@N.
+        #[arg(long, value_name = "VERSION")]
+        build_version: String,
+        /// The runtime profile's id or name.
+        #[arg(long, value_name = "PROFILE")]
+        runtime_profile: String,
+        /// The provider account's id or name.
+        #[arg(long, value_name = "ACCOUNT")]
+        provider_account: String,
+        /// Model id sent to the provider.
+        #[arg(long)]
+        model: String,
+        /// YAML or JSON mapping of provider options (temperature,
+        /// max_output_tokens; `responses`/`rules`/`default` for scripted accounts).
+        #[arg(long, value_name = "FILE")]
+        options_file: Option<PathBuf>,
+    },
+    /// The shared commands.
+    #[command(flatten)]
+    Common(CommonCommand),
+}
+
+/// `agentclash config ...`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// API options.
+    #[command(flatten)]
+    pub api: ApiOpts,
+    /// Which config command.
+    #[command(subcommand)]
+    pub command: ConfigCommand,
+}
+
+/// The config commands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the API URL, workspace and token in use (never the token's
+    /// value) and where each comes from.
+    Show,
+}
+
+/// Checks a `--credential-ref` value's shape.
+fn parse_credential_ref(raw: &str) -> Result<String, String> {
+    let name = raw
+        .strip_prefix("workspace-secret://")
+        .or_else(|| raw.strip_prefix("env://"))
+        .ok_or("expected `workspace-secret://NAME` or `env://VAR`")?;
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(format!(
+            "`{name}` is not a valid name (letters, digits and `_`, not starting with a digit)"
+        ));
+    }
+    Ok(raw.to_owned())
+}
+
+/// A whole number of at least 1.
+fn positive(raw: &str) -> Result<u32, String> {
+    match raw.parse::<u32>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err("expected a whole number of at least 1".to_owned()),
+    }
+}
+
+/// `SLUG` or `SLUG@VERSION` (`--pack`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackRef {
+    /// The pack's slug.
+    pub slug: String,
+    /// A version number; the latest when absent.
+    pub version: Option<u32>,
+}
+
+fn parse_pack_ref(raw: &str) -> Result<PackRef, String> {
+    let (slug, version) = match raw.split_once('@') {
+        None => (raw, None),
+        Some((slug, "latest")) => (slug, None),
+        Some((slug, n)) => match n.parse::<u32>() {
+            Ok(v) if v > 0 => (slug, Some(v)),
+            _ => {
+                return Err(format!(
+                    "`{n}` is not a version number (expected SLUG or SLUG@N)"
+                ));
+            }
+        },
+    };
+    if slug.is_empty() {
+        return Err("expected SLUG or SLUG@N".to_owned());
+    }
+    Ok(PackRef {
+        slug: slug.to_owned(),
+        version,
+    })
 }
 
 /// `agentclash challenge-pack ...`.
@@ -97,20 +455,19 @@ pub enum PackCommand {
 }
 
 /// How to reach the API; shared by every command that talks to it.
+/// Precedence: flag > environment variable > `.agentclash.yaml` (found in the
+/// current directory or a parent, up to the repository root) > user config >
+/// default.
 #[derive(Debug, Args)]
 pub struct ApiOpts {
-    /// Base URL of the AgentClash API [default: from the user config, else
+    /// Base URL of the AgentClash API [env: AGENTCLASH_API_URL; then
+    /// `api_url` of .agentclash.yaml or the user config; default:
     /// http://localhost:8080].
-    #[arg(long, global = true, env = "AGENTCLASH_API_URL", value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL")]
     pub api_url: Option<String>,
-    /// Workspace id to act in [default: from the user config].
-    #[arg(
-        short,
-        long,
-        global = true,
-        env = "AGENTCLASH_WORKSPACE",
-        value_name = "ID"
-    )]
+    /// Workspace id to act in [env: AGENTCLASH_WORKSPACE; then `workspace`
+    /// of .agentclash.yaml or the user config].
+    #[arg(short, long, global = true, value_name = "ID")]
     pub workspace: Option<String>,
     /// Print JSON on stdout instead of text.
     #[arg(long, global = true)]
@@ -323,19 +680,66 @@ pub struct RunArgs {
 /// The run commands.
 #[derive(Debug, Subcommand)]
 pub enum RunCommand {
-    /// Create a run.
+    /// Start a run: one lane per deployment, every lane on the same cases.
     Create {
-        /// Name of the run.
+        /// The challenge pack: SLUG (its latest version) or SLUG@VERSION.
+        #[arg(long, value_name = "SLUG[@VERSION]", value_parser = parse_pack_ref)]
+        pack: PackRef,
+        /// Input set key [default: the pack version's first].
+        #[arg(long, value_name = "KEY")]
+        input_set: Option<String>,
+        /// A deployment (id or name); repeat for more lanes.
+        #[arg(long = "deployment", value_name = "ID_OR_NAME", required = true)]
+        deployments: Vec<String>,
+        /// Only this case (repeatable, kept in order) [default: every case].
+        #[arg(long = "case", value_name = "KEY")]
+        cases: Vec<String>,
+        /// Name of the run [default: "<pack> v<version>"].
         #[arg(long)]
         name: Option<String>,
         /// Wait until the run finishes; exit 0 only if it completed.
         #[arg(long)]
         wait: bool,
+        /// With --wait: give up after this many seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 1800, requires = "wait")]
+        timeout: u64,
     },
-    /// Show one run.
+    /// List runs, newest first.
+    List(PageOpts),
+    /// Show one run with its lanes.
     Get {
         /// The run's id.
         id: String,
+    },
+    /// Ask a run to stop; it ends `cancelled`.
+    Cancel {
+        /// The run's id.
+        id: String,
+    },
+    /// Every case of every lane with its latest outcome.
+    Cases {
+        /// The run's id.
+        id: String,
+    },
+    /// The run's events, in lane and sequence order.
+    Events {
+        /// The run's id.
+        id: String,
+        /// Only this lane (run agent id, label or lane index).
+        #[arg(long, value_name = "LANE")]
+        lane: Option<String>,
+        /// Only event types starting with this, e.g. `tool.`.
+        #[arg(long = "type", value_name = "PREFIX")]
+        event_type: Option<String>,
+        /// Keep polling for new events until the run ends (JSON: one event per line).
+        #[arg(long, conflicts_with = "cursor")]
+        follow: bool,
+        /// Page size, 1 to 1000 [default: the server's, 100].
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: Option<u32>,
+        /// Continue after this cursor.
+        #[arg(long, value_name = "CURSOR")]
+        cursor: Option<String>,
     },
 }
 
@@ -361,6 +765,28 @@ mod tests {
             };
             assert_eq!(local.state_dir, Some(PathBuf::from("/s")));
         }
+    }
+
+    #[test]
+    fn pack_references_take_an_optional_version() {
+        let parsed = parse_pack_ref("demo@3").expect("versioned");
+        assert_eq!((parsed.slug.as_str(), parsed.version), ("demo", Some(3)));
+        assert_eq!(parse_pack_ref("demo").expect("latest").version, None);
+        assert_eq!(parse_pack_ref("demo@latest").expect("latest").version, None);
+        for bad in ["demo@0", "demo@x", "@2", ""] {
+            assert!(parse_pack_ref(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn credential_references_are_checked() {
+        assert!(parse_credential_ref("workspace-secret://OPENAI_KEY").is_ok());
+        assert!(parse_credential_ref("env://_X1").is_ok());
+        for bad in ["OPENAI_KEY", "file://x", "env://1X", "env://A-B", "env://"] {
+            assert!(parse_credential_ref(bad).is_err(), "{bad}");
+        }
+        assert!(positive("0").is_err() && positive("-1").is_err());
+        assert_eq!(positive("7"), Ok(7));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Where the CLI finds the API, its token and the workspace to act in.
 //!
 //! Precedence: flag > environment (`AGENTCLASH_API_URL`, `AGENTCLASH_TOKEN`,
-//! `AGENTCLASH_WORKSPACE`) > user config (`$XDG_CONFIG_HOME/agentclash/config.json`,
+//! `AGENTCLASH_WORKSPACE`) > project `.agentclash.yaml` (see [`crate::project`];
+//! never a token) > user config (`$XDG_CONFIG_HOME/agentclash/config.json`,
 //! mode 0600) > default. `agentclash local up` writes the user config after
 //! bootstrapping the local stack, so the CLI works at once.
 
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::exit::{self, fail};
+use crate::project::ProjectConfig;
 
 /// The API URL used when nothing else names one.
 pub const DEFAULT_API_URL: &str = "http://localhost:8080";
@@ -85,6 +87,32 @@ impl UserConfig {
     }
 }
 
+/// Where a setting came from, for `config show` and error hints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A command-line flag.
+    Flag,
+    /// An environment variable.
+    Env(&'static str),
+    /// The project's `.agentclash.yaml`.
+    Project(PathBuf),
+    /// The user config.
+    User(PathBuf),
+    /// Built in.
+    Default,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Flag => f.write_str("flag"),
+            Self::Env(var) => write!(f, "env {var}"),
+            Self::Project(path) | Self::User(path) => write!(f, "{}", path.display()),
+            Self::Default => f.write_str("default"),
+        }
+    }
+}
+
 /// The settings a command talking to the API runs with.
 #[derive(Debug, Clone)]
 pub struct Resolved {
@@ -94,22 +122,58 @@ pub struct Resolved {
     pub token: Option<String>,
     /// Workspace id, if any.
     pub workspace: Option<String>,
+    /// Where `api_url` came from.
+    pub api_url_source: Source,
+    /// Where `token` came from (`None` when there is no token).
+    pub token_source: Option<Source>,
+    /// Where `workspace` came from (`None` when there is none).
+    pub workspace_source: Option<Source>,
 }
 
-/// Applies the precedence rules. `api_url` and `workspace` are the flag
-/// values (clap has already folded in the environment variables).
-pub fn resolve(api_url: Option<String>, workspace: Option<String>) -> anyhow::Result<Resolved> {
-    let user = UserConfig::load()?;
-    let token = std::env::var("AGENTCLASH_TOKEN")
+/// A non-empty environment variable.
+fn env(var: &'static str) -> Option<(String, Source)> {
+    std::env::var(var)
         .ok()
-        .filter(|t| !t.is_empty())
-        .or(user.token);
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| (v, Source::Env(var)))
+}
+
+/// Applies the precedence rules: flag > environment variable >
+/// `.agentclash.yaml` > user config > default. `api_url` and `workspace` are
+/// the flag values. The token never comes from the project file.
+pub fn resolve(api_url: Option<String>, workspace: Option<String>) -> anyhow::Result<Resolved> {
+    let project = ProjectConfig::discover()?.unwrap_or_default();
+    let user = UserConfig::load()?;
+    let user_path = user_config_path();
+    let pick =
+        |flag: Option<String>, var, project_value: Option<String>, user_value: Option<String>| {
+            flag.map(|v| (v, Source::Flag))
+                .or_else(|| env(var))
+                .or_else(|| project_value.map(|v| (v, Source::Project(project.path.clone()))))
+                .or_else(|| user_value.map(|v| (v, Source::User(user_path.clone()))))
+        };
+    let (api_url, api_url_source) = pick(
+        api_url,
+        "AGENTCLASH_API_URL",
+        project.api_url.clone(),
+        user.api_url,
+    )
+    .unwrap_or_else(|| (DEFAULT_API_URL.to_owned(), Source::Default));
+    let workspace = pick(
+        workspace,
+        "AGENTCLASH_WORKSPACE",
+        project.workspace.clone(),
+        user.workspace,
+    );
+    let token = env("AGENTCLASH_TOKEN")
+        .or_else(|| user.token.map(|t| (t, Source::User(user_path.clone()))));
     Ok(Resolved {
-        api_url: api_url
-            .or(user.api_url)
-            .unwrap_or_else(|| DEFAULT_API_URL.to_owned()),
-        token,
-        workspace: workspace.or(user.workspace),
+        api_url,
+        api_url_source,
+        token_source: token.as_ref().map(|(_, s)| s.clone()),
+        token: token.map(|(t, _)| t),
+        workspace_source: workspace.as_ref().map(|(_, s)| s.clone()),
+        workspace: workspace.map(|(w, _)| w),
     })
 }
 
@@ -119,7 +183,7 @@ impl Resolved {
         self.workspace.as_deref().ok_or_else(|| {
             fail(
                 exit::USAGE,
-                "no workspace selected: pass --workspace, set AGENTCLASH_WORKSPACE, or run `agentclash local up`",
+                "no workspace selected: pass --workspace, set AGENTCLASH_WORKSPACE, add `workspace:` to .agentclash.yaml, or run `agentclash local up`",
             )
         })
     }

@@ -2,13 +2,20 @@
 //! turns its outcome into an exit code; the commands live in modules.
 
 mod account;
+mod agents;
 mod api;
 mod args;
+mod build;
 mod config;
+mod config_show;
+mod docfile;
+mod events;
 mod exit;
 mod local;
 mod output;
 mod pack;
+mod project;
+mod resources;
 mod run;
 mod secret;
 
@@ -26,6 +33,11 @@ fn main() -> ExitCode {
         args::Command::Workspace(ws) => account::workspace(ws),
         args::Command::Secret(secret) => secret::run(secret),
         args::Command::ChallengePack(pack) => pack::run(pack),
+        args::Command::ProviderAccount(a) => agents::provider_account(a),
+        args::Command::RuntimeProfile(a) => agents::runtime_profile(a),
+        args::Command::Build(a) => build::run(a),
+        args::Command::Deployment(a) => agents::deployment(a),
+        args::Command::Config(a) => config_show::run(a),
     };
     match outcome {
         Ok(code) => code,

@@ -29,18 +29,51 @@ pub fn print_items(
         .as_array()
         .into_iter()
         .flatten()
-        .map(|item| {
-            columns
-                .iter()
-                .map(|c| match &item[*c] {
-                    serde_json::Value::Null => "-".to_owned(),
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .collect()
-        });
+        .map(|item| columns.iter().map(|c| cell(&item[*c])).collect());
     print_table(&std::iter::once(header).chain(rows).collect::<Vec<_>>());
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Prints a page of a paginated list (`{"items", "next_cursor"}`) like
+/// [`print_items`]; in text mode the next cursor, when there is one, goes to
+/// stderr as the flag to pass for the next page.
+pub fn print_page(
+    response: &serde_json::Value,
+    json: bool,
+    columns: &[&str],
+) -> anyhow::Result<std::process::ExitCode> {
+    let code = print_items(response, json, columns)?;
+    if !json && let Some(next) = response["next_cursor"].as_str() {
+        eprintln!("more: --cursor {next}");
+    }
+    Ok(code)
+}
+
+/// Prints one object: JSON as is, or one `key  value` line per field
+/// (nested values as compact JSON).
+pub fn print_record(value: &serde_json::Value, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_value(value);
+    }
+    let rows: Vec<Vec<String>> = value
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(key, v)| vec![key.clone(), cell(v)])
+        .collect();
+    print_table(&rows);
+    Ok(())
+}
+
+/// A JSON value as a table cell: strings bare, null as `-`, the rest as JSON.
+pub fn cell(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "-".to_owned(),
+        serde_json::Value::String(s) if !s.is_empty() && !s.contains(['\n', '\r', '\t']) => {
+            s.clone()
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Pretty JSON on stdout.

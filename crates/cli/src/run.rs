@@ -1,72 +1,186 @@
-//! `agentclash run create|get`: starts a run in the selected workspace
-//! through the API and, with `--wait`, follows it to the end.
+//! `agentclash run create|list|get|cancel|cases|events`: starts runs (pack
+//! version + deployments, resolved from names) and inspects them; with
+//! `--wait`, follows a new run to the end.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use serde_json::{Value, json};
+
+use crate::account::with_client;
 use crate::api::{ApiClient, Run};
-use crate::args::{RunArgs, RunCommand};
-use crate::config;
+use crate::args::{PackRef, RunArgs, RunCommand};
+use crate::events::{self, EventQuery};
 use crate::exit::{self, fail};
+use crate::output::{cell, print_page, print_table, print_value};
+use crate::resources::{self, DEPLOYMENT, page_query};
 
 /// How often `--wait` polls the run.
 const POLL: Duration = Duration::from_millis(250);
-/// How long `--wait` waits for a terminal status.
-const WAIT_LIMIT: Duration = Duration::from_secs(120);
 
-/// Runs one run command on a single-threaded runtime.
+/// Runs one run command.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(execute(args))
+    with_client(args.api, |client, settings, json| async move {
+        let ws = settings.require_workspace()?.to_owned();
+        let ws = ws.as_str();
+        match args.command {
+            RunCommand::Create {
+                pack,
+                input_set,
+                deployments,
+                cases,
+                name,
+                wait,
+                timeout,
+            } => {
+                let pack_version_id = pack_version_id(&client, ws, &pack).await?;
+                let mut deployment_ids = Vec::with_capacity(deployments.len());
+                for reference in &deployments {
+                    deployment_ids
+                        .push(resources::resolve(&client, ws, DEPLOYMENT, reference).await?);
+                }
+                let mut body = json!({
+                    "pack_version_id": pack_version_id,
+                    "deployment_ids": deployment_ids,
+                });
+                if let Some(name) = name {
+                    body["name"] = name.into();
+                }
+                if let Some(key) = input_set {
+                    body["input_set_key"] = key.into();
+                }
+                if !cases.is_empty() {
+                    body["case_keys"] = cases.into();
+                }
+                let created: Run = serde_json::from_value(
+                    client
+                        .post(&["v1", "workspaces", ws, "runs"], &body)
+                        .await?,
+                )?;
+                if !wait {
+                    print_run(&created, json)?;
+                    return Ok(ExitCode::SUCCESS);
+                }
+                eprintln!("run {} {}", created.id, created.status);
+                let done = wait_for_end(&client, ws, created, Duration::from_secs(timeout)).await?;
+                print_run(&done, json)?;
+                Ok(if done.status == "completed" {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                })
+            }
+            RunCommand::List(page) => {
+                let listed = client
+                    .get_query(&["v1", "workspaces", ws, "runs"], &page_query(&page))
+                    .await?;
+                print_page(
+                    &listed,
+                    json,
+                    &["id", "name", "status", "created_at", "finished_at"],
+                )
+            }
+            RunCommand::Get { id } => {
+                print_run(&client.get_run(ws, &id).await?, json)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            RunCommand::Cancel { id } => {
+                let answer = client
+                    .post(&["v1", "workspaces", ws, "runs", &id, "cancel"], &json!({}))
+                    .await?;
+                let run: Run = serde_json::from_value(answer)?;
+                if !run.is_terminal() {
+                    eprintln!("cancellation of run {} requested", run.id);
+                }
+                print_run(&run, json)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            RunCommand::Cases { id } => cases(&client, ws, &id, json).await,
+            RunCommand::Events {
+                id,
+                lane,
+                event_type,
+                follow,
+                limit,
+                cursor,
+            } => {
+                let query = EventQuery {
+                    lane,
+                    event_type,
+                    limit,
+                    cursor,
+                };
+                events::show(&client, ws, &id, query, follow, json).await
+            }
+        }
+    })
 }
 
-async fn execute(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let settings = config::resolve(args.api.api_url, args.api.workspace)?;
-    let workspace = settings.require_workspace()?.to_owned();
-    let client = ApiClient::new(&settings.api_url, settings.token.as_deref())?;
-    match args.command {
-        RunCommand::Create { name, wait } => {
-            let run = client.create_run(&workspace, name.as_deref()).await?;
-            if !wait {
-                print_run(&run, args.api.json)?;
-                return Ok(ExitCode::SUCCESS);
-            }
-            eprintln!("run {} {}", run.id, run.status);
-            let run = wait_for_end(&client, &workspace, run).await?;
-            print_run(&run, args.api.json)?;
-            Ok(if run.status == "completed" {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+/// The id of the pack version `--pack` names: `SLUG@N`, or the newest.
+async fn pack_version_id(client: &ApiClient, ws: &str, pack: &PackRef) -> anyhow::Result<String> {
+    let base = [
+        "v1",
+        "workspaces",
+        ws,
+        "challenge-packs",
+        &pack.slug,
+        "versions",
+    ];
+    let version = match pack.version {
+        Some(n) => {
+            let n = n.to_string();
+            let mut path = base.to_vec();
+            path.push(&n);
+            client.get(&path).await?
         }
-        RunCommand::Get { id } => {
-            print_run(&client.get_run(&workspace, &id).await?, args.api.json)?;
-            Ok(ExitCode::SUCCESS)
+        None => {
+            let versions = client.get(&base).await?;
+            // Newest first; pick the highest number to not depend on order.
+            versions["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .max_by_key(|v| v["version"].as_i64())
+                .cloned()
+                .ok_or_else(|| {
+                    fail(
+                        exit::NOT_FOUND,
+                        format!("challenge pack `{}` has no version", pack.slug),
+                    )
+                })?
         }
-    }
+    };
+    version["id"].as_str().map(str::to_owned).ok_or_else(|| {
+        fail(
+            exit::ERROR,
+            "the API answered the pack version without an id",
+        )
+    })
 }
 
 /// Polls until the run is completed, failed or cancelled, reporting each
 /// status change on stderr.
-async fn wait_for_end(client: &ApiClient, workspace: &str, mut run: Run) -> anyhow::Result<Run> {
+async fn wait_for_end(
+    client: &ApiClient,
+    ws: &str,
+    mut run: Run,
+    limit: Duration,
+) -> anyhow::Result<Run> {
     let started = Instant::now();
     while !run.is_terminal() {
-        if started.elapsed() >= WAIT_LIMIT {
+        if started.elapsed() >= limit {
             return Err(fail(
                 exit::ERROR,
                 format!(
                     "run {} did not finish within {}s (last status: {})",
                     run.id,
-                    WAIT_LIMIT.as_secs(),
+                    limit.as_secs(),
                     run.status
                 ),
             ));
         }
         tokio::time::sleep(POLL).await;
-        let next = client.get_run(workspace, &run.id).await?;
+        let next = client.get_run(ws, &run.id).await?;
         if next.status != run.status {
             eprintln!("run {} {}", next.id, next.status);
         }
@@ -75,11 +189,68 @@ async fn wait_for_end(client: &ApiClient, workspace: &str, mut run: Run) -> anyh
     Ok(run)
 }
 
+/// `run ID STATUS`, then the failure reason and the lanes when known.
 fn print_run(run: &Run, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(run)?);
-    } else {
-        println!("run {} {}", run.id, run.status);
+        return print_value(&serde_json::to_value(run)?);
+    }
+    println!("run {} {}", run.id, run.status);
+    if let Some(reason) = run.rest.get("failure_reason").and_then(Value::as_str) {
+        println!("failure: {reason}");
+    }
+    let lanes = run.lanes();
+    if !lanes.is_empty() {
+        let header = ["LANE", "LABEL", "STATUS", "ID", "FAILURE"]
+            .map(str::to_owned)
+            .to_vec();
+        let rows = lanes.iter().map(|lane| {
+            ["lane_index", "label", "status", "id", "failure_reason"]
+                .iter()
+                .map(|c| cell(&lane[*c]))
+                .collect()
+        });
+        print_table(&std::iter::once(header).chain(rows).collect::<Vec<_>>());
     }
     Ok(())
+}
+
+/// `run cases ID`: a table with the lane label of each case.
+async fn cases(client: &ApiClient, ws: &str, id: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let listed = client
+        .get(&["v1", "workspaces", ws, "runs", id, "cases"])
+        .await?;
+    if json {
+        print_value(&listed)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let run = client.get_run(ws, id).await?;
+    let header = [
+        "LANE", "CASE", "STATUS", "STOP", "ATTEMPT", "STEPS", "TOOLS", "TOKENS", "MS",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let rows = listed["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|case| {
+            let tokens = format!(
+                "{}/{}",
+                case["input_tokens"].as_i64().unwrap_or_default(),
+                case["output_tokens"].as_i64().unwrap_or_default()
+            );
+            vec![
+                run.lane_label(case["run_agent_id"].as_str().unwrap_or_default()),
+                cell(&case["case_key"]),
+                cell(&case["status"]),
+                cell(&case["stop_reason"]),
+                cell(&case["attempt"]),
+                cell(&case["steps"]),
+                cell(&case["tool_calls"]),
+                tokens,
+                cell(&case["duration_ms"]),
+            ]
+        });
+    print_table(&std::iter::once(header).chain(rows).collect::<Vec<_>>());
+    Ok(ExitCode::SUCCESS)
 }

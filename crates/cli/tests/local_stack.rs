@@ -1,7 +1,10 @@
-//! The local stack as a user drives it: `agentclash local up`, a run through
-//! the API, a worker killed with SIGKILL, `local up` healing it, `local down`
-//! leaving no process behind, and data surviving down/up. Starts its own
-//! Postgres and Temporal (not the shared test ones) on free ports.
+//! The local stack as a user drives it: `agentclash local up`, accounts,
+//! tokens, secrets and packs, the parts of a contestant (provider account,
+//! runtime profile, build and version, deployment) through the real API, a
+//! worker killed with SIGKILL, `local up` healing it, `local down` leaving no
+//! process behind, and data surviving down/up. Starts its own Postgres and
+//! Temporal (not the shared test ones) on free ports. Runs executing to the
+//! end are covered by the worker's own tests.
 
 use serde_json::Value;
 use std::net::{Ipv4Addr, TcpListener};
@@ -72,6 +75,11 @@ impl LocalStack {
             cmd.arg("--state-dir").arg(&self.dir);
         }
         cmd.args(rest);
+        // Run from a repository of our own so no `.agentclash.yaml` around
+        // the checkout changes which API or workspace is used.
+        let cwd = self.dir.join("project");
+        std::fs::create_dir_all(cwd.join(".git")).expect("project dir");
+        cmd.current_dir(cwd);
         cmd.stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
@@ -217,11 +225,6 @@ fn the_local_stack_survives_a_killed_worker_and_down_up() {
         .expect("readiness answers");
     assert_eq!(ready.status(), 200);
 
-    // A run goes all the way through the worker.
-    let first = stack.run_json(&["run", "create", "--name", "first", "--wait"]);
-    assert_eq!(first["status"], "completed", "{first}");
-    let first_id = first["id"].as_str().expect("id").to_owned();
-
     // The CLI is logged in and manages tokens, workspaces and secrets.
     let who = stack.ok(&["auth", "status"]);
     assert!(who.contains("as admin@agentclash.local"), "{who}");
@@ -262,6 +265,9 @@ fn the_local_stack_survives_a_killed_worker_and_down_up() {
             .ok(&["challenge-pack", "list"])
             .contains("prompt-injection")
     );
+
+    // The parts of a contestant, created by name, listed and archived.
+    let deployment = contestant_parts(&stack);
 
     // Device login with the real binary: approved, then denied.
     let other_config = stack.dir.join("device-config");
@@ -312,14 +318,7 @@ fn the_local_stack_survives_a_killed_worker_and_down_up() {
     );
     assert_eq!(component(&status, "worker")["healthy"], false);
 
-    // A run started while the worker is down waits, then completes after up.
-    let waiting = stack.run_json(&["run", "create", "--name", "while-down"]);
-    let waiting_id = waiting["id"].as_str().expect("id").to_owned();
-    std::thread::sleep(Duration::from_secs(1));
-    assert_eq!(
-        stack.run_json(&["run", "get", &waiting_id])["status"],
-        "queued"
-    );
+    // up heals the stack with a new worker.
     stack.ok(&["local", "up"]);
     let (healthy, status) = stack.status();
     assert!(healthy, "{status}");
@@ -327,18 +326,6 @@ fn the_local_stack_survives_a_killed_worker_and_down_up() {
         component(&status, "worker")["pid"].as_u64(),
         Some(worker_pid)
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let run = stack.run_json(&["run", "get", &waiting_id]);
-        if run["status"] == "completed" {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "run never completed after the worker came back: {run}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
 
     // down: nothing of the stack is left running.
     let pids: Vec<u64> = components(&status)
@@ -358,14 +345,151 @@ fn the_local_stack_survives_a_killed_worker_and_down_up() {
     let (healthy, _) = stack.status();
     assert!(!healthy);
 
-    // up again: the earlier runs are still there.
+    // up again: what was created is still there, archived or not.
     stack.ok(&["local", "up"]);
-    assert_eq!(
-        stack.run_json(&["run", "get", &first_id])["status"],
-        "completed"
+    let bot = stack.run_json(&["deployment", "get", "bot"]);
+    assert_eq!(bot["id"], deployment.as_str(), "{bot}");
+    let spare = stack.run_json(&["runtime-profile", "get", "spare"]);
+    assert!(spare["archived_at"].is_string(), "{spare}");
+}
+
+/// A scripted provider account, runtime profiles, a build with a ready
+/// version and a deployment, through the CLI and the real API. Returns the
+/// deployment's id.
+fn contestant_parts(stack: &LocalStack) -> String {
+    let created = |args: &[&str]| {
+        let id = stack.ok(args).trim().to_owned();
+        assert_eq!(id.len(), 36, "create prints the new id: {id}");
+        id
+    };
+    let account = created(&[
+        "provider-account",
+        "create",
+        "script",
+        "--provider",
+        "scripted",
+    ]);
+    let profile = created(&[
+        "runtime-profile",
+        "create",
+        "quick",
+        "--max-iterations",
+        "4",
+        "--allow-network",
+        "false",
+    ]);
+    created(&[
+        "build",
+        "create",
+        "echo",
+        "--description",
+        "answers at once",
+    ]);
+    let policy = stack.dir.join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "role: echo\nsystem_prompt: Answer with the input.\ntool_overrides:\n  denied: [shell]\n",
+    )
+    .expect("policy file");
+    let version = created(&[
+        "build",
+        "version",
+        "create",
+        "echo",
+        "--policy-file",
+        &policy.to_string_lossy(),
+        "--instructions",
+        "Be brief.",
+    ]);
+    let draft = stack.run_json(&["build", "version", "get", "echo@1"]);
+    assert_eq!(draft["id"], version.as_str(), "{draft}");
+    assert_eq!(draft["status"], "draft");
+    assert_eq!(draft["policy"]["instructions"], "Be brief.");
+    assert_eq!(draft["policy"]["tool_overrides"]["denied"][0], "shell");
+
+    // A draft cannot be deployed; once ready it can.
+    let options = stack.dir.join("scripted.yaml");
+    std::fs::write(
+        &options,
+        "responses:\n  - tool_calls: [{name: submit, arguments: {answer: done}}]\n",
+    )
+    .expect("options file");
+    let options = options.to_string_lossy().into_owned();
+    let deploy = [
+        "deployment",
+        "create",
+        "bot",
+        "--build-version",
+        "echo@latest",
+        "--runtime-profile",
+        "quick",
+        "--provider-account",
+        "script",
+        "--model",
+        "scripted",
+        "--options-file",
+        &options,
+    ];
+    let refused = stack.cli(&deploy);
+    let why = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert!(
+        !refused.status.success() && why.contains("only a ready version"),
+        "a draft version was deployed: {why}"
     );
+    stack.ok(&["build", "version", "ready", &version]);
+    let deployment = created(&deploy);
+    let shown = stack.run_json(&["deployment", "get", &deployment]);
+    assert_eq!(shown["build_version_id"], version.as_str(), "{shown}");
+    assert_eq!(shown["runtime_profile_id"], profile.as_str());
+    assert_eq!(shown["provider_account_id"], account.as_str());
     assert_eq!(
-        stack.run_json(&["run", "get", &waiting_id])["status"],
-        "completed"
+        shown["provider_options"]["responses"][0]["tool_calls"][0]["name"],
+        "submit"
     );
+
+    // Lists, with paging.
+    for (group, name) in [
+        ("provider-account", "script"),
+        ("runtime-profile", "quick"),
+        ("build", "echo"),
+        ("deployment", "bot"),
+    ] {
+        let listed = stack.run_json(&[group, "list"]);
+        assert!(
+            listed["items"]
+                .as_array()
+                .is_some_and(|items| items.iter().any(|i| i["name"] == name)),
+            "{group} list: {listed}"
+        );
+    }
+    created(&["runtime-profile", "create", "spare"]);
+    let first = stack.run_json(&["runtime-profile", "list", "--limit", "1"]);
+    assert_eq!(first["items"][0]["name"], "spare", "newest first: {first}");
+    let cursor = first["next_cursor"].as_str().expect("a second page");
+    let second = stack.run_json(&[
+        "runtime-profile",
+        "list",
+        "--limit",
+        "1",
+        "--cursor",
+        cursor,
+    ]);
+    assert_eq!(second["items"][0]["name"], "quick", "{second}");
+    let build = stack.ok(&["build", "get", "echo"]);
+    assert!(
+        build
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some("1") && l.contains("ready")),
+        "{build}"
+    );
+
+    // Archive by name; archived things stay readable.
+    stack.ok(&["runtime-profile", "archive", "spare"]);
+    let spare = stack.run_json(&["runtime-profile", "get", "spare"]);
+    assert!(spare["archived_at"].is_string(), "{spare}");
+
+    // No run has been started: the run list answers, empty.
+    let runs = stack.run_json(&["run", "list", "--limit", "5"]);
+    assert_eq!(runs["items"], serde_json::json!([]), "{runs}");
+    deployment
 }

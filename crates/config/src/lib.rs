@@ -103,6 +103,11 @@ pub struct WorkerConfig {
     pub log_format: LogFormat,
     /// Activities one worker process runs at once.
     pub max_concurrent_activities: usize,
+    /// Directory of the local sandboxes (one sub-directory each).
+    pub sandbox_root: PathBuf,
+    /// Local mode (`AGENTCLASH_LOCAL_MODE=1`): provider base URLs may use
+    /// http and private or loopback addresses.
+    pub local_mode: bool,
 }
 
 /// Default task queue shared by the API and the worker.
@@ -180,6 +185,22 @@ impl WorkerConfig {
                 |v| v.parse().ok().filter(|n| (1..=1024).contains(n)),
             )?
             .unwrap_or(32),
+            sandbox_root: optional(env, "SANDBOX_ROOT", "an absolute path", |v| {
+                let path = PathBuf::from(v);
+                path.is_absolute().then_some(path)
+            })?
+            .unwrap_or_else(|| default_data_dir(env).join("sandboxes")),
+            local_mode: optional(
+                env,
+                "AGENTCLASH_LOCAL_MODE",
+                "1, true, 0 or false",
+                |v| match v {
+                    "1" | "true" => Some(true),
+                    "0" | "false" => Some(false),
+                    _ => None,
+                },
+            )?
+            .unwrap_or(false),
         })
     }
 }

@@ -73,6 +73,35 @@ id_type!(
     RunAgentId
 );
 
+id_type!(
+    /// Identifies a provider account (a model vendor plus its credential reference).
+    ProviderAccountId
+);
+id_type!(
+    /// Identifies a runtime profile (the execution envelope of a deployment).
+    RuntimeProfileId
+);
+id_type!(
+    /// Identifies an agent build (a named agent whose policy is versioned).
+    AgentBuildId
+);
+id_type!(
+    /// Identifies one version of an agent build's policy.
+    BuildVersionId
+);
+id_type!(
+    /// Identifies a deployment: build version + runtime profile + provider account + model.
+    DeploymentId
+);
+id_type!(
+    /// Identifies a frozen deployment snapshot a run lane refers to.
+    SnapshotId
+);
+id_type!(
+    /// Identifies a published challenge-pack version.
+    PackVersionId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

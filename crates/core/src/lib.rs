@@ -4,12 +4,16 @@
 //! lifecycle states and the transitions between them, API error codes) so
 //! that the store, the workflows, the API and the CLI agree on them.
 
+pub mod agents;
 pub mod error_code;
 pub mod ids;
 pub mod status;
 
 pub use error_code::ErrorCode;
-pub use ids::{OrganizationId, RunAgentId, RunId, TokenId, UserId, WorkspaceId};
+pub use ids::{
+    AgentBuildId, BuildVersionId, DeploymentId, OrganizationId, PackVersionId, ProviderAccountId,
+    RunAgentId, RunId, RuntimeProfileId, SnapshotId, TokenId, UserId, WorkspaceId,
+};
 pub use status::{RunAgentStatus, RunStatus, UnknownStatus};
 pub mod roles;
 pub use roles::{OrgRole, WorkspaceRole};

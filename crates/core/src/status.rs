@@ -44,6 +44,13 @@ macro_rules! status_enum {
             }
         }
 
+        impl TryFrom<String> for $name {
+            type Error = UnknownStatus;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+
         impl FromStr for $name {
             type Err = UnknownStatus;
             fn from_str(s: &str) -> Result<Self, Self::Err> {

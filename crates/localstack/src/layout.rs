@@ -104,6 +104,11 @@ impl StackLayout {
         self.root.join("artifacts")
     }
 
+    /// `SANDBOX_ROOT` of the worker: one directory per live sandbox.
+    pub fn sandboxes_dir(&self) -> PathBuf {
+        self.root.join("sandboxes")
+    }
+
     /// The Temporal dev server's SQLite file.
     pub fn temporal_db(&self) -> PathBuf {
         self.root.join("temporal.db")

@@ -635,6 +635,8 @@ impl Stack {
             .env("API_BIND", self.settings.api_bind.to_string())
             .env("ARTIFACT_STORE", artifacts)
             .env("AGENTCLASH_SECRETS_KEY", secrets_key)
+            .env("SANDBOX_ROOT", self.layout.sandboxes_dir())
+            .env("AGENTCLASH_LOCAL_MODE", "1")
             .env("LOG_FORMAT", "json");
         Ok(cmd)
     }

@@ -5,9 +5,13 @@
 //! changes are compare-and-set updates that also append a history row in the
 //! same transaction.
 
+pub mod agents;
 pub mod device;
 mod error;
+pub mod events;
+pub mod lanes;
 pub mod packs;
+pub mod page;
 pub mod runs;
 pub mod secrets;
 pub mod sessions;

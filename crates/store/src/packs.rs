@@ -400,3 +400,70 @@ impl Store {
             .collect()
     }
 }
+
+/// What a run needs to know about a pack version when it is created.
+#[derive(Debug, Clone)]
+pub struct RunnablePackVersion {
+    /// Version id.
+    pub id: Uuid,
+    /// The pack's slug.
+    pub slug: String,
+    /// Version number.
+    pub version: i32,
+    /// The normalised pack.
+    pub normalized: Value,
+}
+
+impl Store {
+    /// A version of the workspace by id, with its normalised content.
+    pub async fn get_pack_version_by_id(
+        &self,
+        workspace: WorkspaceId,
+        id: Uuid,
+    ) -> Result<RunnablePackVersion, StoreError> {
+        let row = sqlx::query(
+            "SELECT v.id, p.slug, v.version, v.normalized FROM challenge_pack_versions v \
+             JOIN challenge_packs p ON p.id = v.pack_id WHERE v.id = $1 AND v.workspace_id = $2",
+        )
+        .bind(id)
+        .bind(workspace.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(RunnablePackVersion {
+            id: row.try_get("id")?,
+            slug: row.try_get("slug")?,
+            version: row.try_get("version")?,
+            normalized: row.try_get("normalized")?,
+        })
+    }
+
+    /// The case keys of an input set in order; `NotFound` when the version
+    /// has no such input set.
+    pub async fn input_set_case_keys(
+        &self,
+        workspace: WorkspaceId,
+        version_id: Uuid,
+        input_set_key: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let exists: Option<i32> = sqlx::query_scalar(
+            "SELECT 1 FROM challenge_pack_input_sets s JOIN challenge_pack_versions v ON v.id = s.version_id \
+             WHERE s.version_id = $1 AND s.key = $2 AND v.workspace_id = $3",
+        )
+        .bind(version_id)
+        .bind(input_set_key)
+        .bind(workspace.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        Ok(sqlx::query_scalar(
+            "SELECT case_key FROM challenge_pack_cases WHERE version_id = $1 AND input_set_key = $2 ORDER BY position",
+        )
+        .bind(version_id)
+        .bind(input_set_key)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

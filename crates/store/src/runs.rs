@@ -1,7 +1,7 @@
 //! Runs and their status history.
 
 use crate::{Store, StoreError};
-use agentclash_core::{RunId, RunStatus, WorkspaceId};
+use agentclash_core::{PackVersionId, RunId, RunStatus, WorkspaceId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
@@ -28,6 +28,39 @@ pub struct Run {
     pub updated_at: DateTime<Utc>,
     /// When it reached a terminal state.
     pub finished_at: Option<DateTime<Utc>>,
+    /// The pack version evaluated.
+    pub pack_version_id: Option<PackVersionId>,
+    /// The input set whose cases run.
+    pub input_set_key: Option<String>,
+    /// The cases, in order.
+    pub case_keys: Vec<String>,
+}
+
+/// What creating a run needs: the pack version, input set and cases it
+/// evaluates and one lane per deployment snapshot. A run without a pack
+/// (`NewRun::named`) only walks the lifecycle; the store tests use it.
+#[derive(Debug, Clone, Default)]
+pub struct NewRun {
+    /// Human label.
+    pub name: String,
+    /// The pack version evaluated.
+    pub pack_version_id: Option<PackVersionId>,
+    /// The input set whose cases run.
+    pub input_set_key: Option<String>,
+    /// The cases, in order.
+    pub case_keys: Vec<String>,
+    /// One lane per deployment.
+    pub lanes: Vec<crate::lanes::NewLane>,
+}
+
+impl NewRun {
+    /// A run with a name and nothing to evaluate.
+    pub fn named(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            ..Self::default()
+        }
+    }
 }
 
 /// One step of a run's lifecycle, as recorded.
@@ -52,7 +85,7 @@ pub struct RunPage {
     pub next_cursor: Option<RunId>,
 }
 
-const RUN_COLUMNS: &str = "id, workspace_id, name, status, failure_reason, workflow_id, created_at, updated_at, finished_at";
+const RUN_COLUMNS: &str = "id, workspace_id, name, status, failure_reason, workflow_id, created_at, updated_at, finished_at, pack_version_id, input_set_key, case_keys";
 
 fn run_from_row(row: &PgRow) -> Result<Run, StoreError> {
     let status: String = row.try_get("status")?;
@@ -68,30 +101,46 @@ fn run_from_row(row: &PgRow) -> Result<Run, StoreError> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         finished_at: row.try_get("finished_at")?,
+        pack_version_id: row
+            .try_get::<Option<uuid::Uuid>, _>("pack_version_id")?
+            .map(PackVersionId),
+        input_set_key: row.try_get("input_set_key")?,
+        case_keys: row
+            .try_get::<Option<Vec<String>>, _>("case_keys")?
+            .unwrap_or_default(),
     })
 }
 
 impl Store {
-    /// Creates a run in `queued` with its first history row, atomically.
+    /// Creates a run in `queued` with its first history row, its lanes (each
+    /// `queued`, with its own history row) and a `pending` row per lane and
+    /// case, all in one transaction.
     pub async fn create_run(
         &self,
         workspace_id: WorkspaceId,
-        name: &str,
+        new: &NewRun,
     ) -> Result<Run, StoreError> {
         let id = RunId::new();
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(&format!(
-            "INSERT INTO runs (id, workspace_id, name, status, workflow_id) VALUES ($1, $2, $3, $4, $5) \
-             RETURNING {RUN_COLUMNS}"
+            "INSERT INTO runs (id, workspace_id, name, status, workflow_id, pack_version_id, input_set_key, case_keys) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {RUN_COLUMNS}"
         ))
         .bind(id.0)
         .bind(workspace_id.0)
-        .bind(name)
+        .bind(&new.name)
         .bind(RunStatus::Queued.as_str())
         .bind(run_workflow_id(id))
+        .bind(new.pack_version_id.map(|v| v.0))
+        .bind(&new.input_set_key)
+        .bind(&new.case_keys)
         .fetch_one(&mut *tx)
         .await?;
         insert_history(&mut tx, id, None, RunStatus::Queued, None).await?;
+        for (lane_index, lane) in new.lanes.iter().enumerate() {
+            crate::lanes::insert_lane(&mut tx, workspace_id, id, lane_index, lane, &new.case_keys)
+                .await?;
+        }
         tx.commit().await?;
         run_from_row(&row)
     }

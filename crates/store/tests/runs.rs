@@ -2,6 +2,7 @@
 //! and pagination.
 
 use agentclash_core::{RunId, RunStatus, WorkspaceId};
+use agentclash_store::runs::NewRun;
 use agentclash_store::{Store, StoreError};
 use agentclash_testkit::TestDb;
 
@@ -14,7 +15,10 @@ async fn store_with_workspace() -> (Store, WorkspaceId) {
 #[tokio::test]
 async fn a_run_walks_its_lifecycle_and_every_step_is_recorded() {
     let (store, ws) = store_with_workspace().await;
-    let run = store.create_run(ws, "lifecycle").await.expect("create");
+    let run = store
+        .create_run(ws, &NewRun::named("lifecycle"))
+        .await
+        .expect("create");
     assert_eq!(run.status, RunStatus::Queued);
     assert_eq!(
         run.workflow_id.as_deref(),
@@ -52,7 +56,10 @@ async fn a_run_walks_its_lifecycle_and_every_step_is_recorded() {
 #[tokio::test]
 async fn compare_and_set_rejects_a_stale_from_state_but_repeating_a_step_is_harmless() {
     let (store, ws) = store_with_workspace().await;
-    let run = store.create_run(ws, "cas").await.expect("create");
+    let run = store
+        .create_run(ws, &NewRun::named("cas"))
+        .await
+        .expect("create");
     store
         .transition_run(ws, run.id, RunStatus::Queued, RunStatus::Provisioning, None)
         .await
@@ -93,7 +100,10 @@ async fn compare_and_set_rejects_a_stale_from_state_but_repeating_a_step_is_harm
 #[tokio::test]
 async fn failing_records_the_reason_from_any_state_and_terminal_runs_stay_put() {
     let (store, ws) = store_with_workspace().await;
-    let run = store.create_run(ws, "fail").await.expect("create");
+    let run = store
+        .create_run(ws, &NewRun::named("fail"))
+        .await
+        .expect("create");
     store
         .transition_run(ws, run.id, RunStatus::Queued, RunStatus::Provisioning, None)
         .await
@@ -125,7 +135,10 @@ async fn failing_records_the_reason_from_any_state_and_terminal_runs_stay_put() 
 #[tokio::test]
 async fn another_workspace_cannot_see_or_move_a_run() {
     let (store, ws) = store_with_workspace().await;
-    let run = store.create_run(ws, "private").await.expect("create");
+    let run = store
+        .create_run(ws, &NewRun::named("private"))
+        .await
+        .expect("create");
     let stranger = WorkspaceId::new();
     assert!(matches!(
         store.get_run(stranger, run.id).await,
@@ -172,7 +185,7 @@ async fn listing_pages_newest_first_with_a_stable_cursor() {
     for i in 0..5 {
         ids.push(
             store
-                .create_run(ws, &format!("run {i}"))
+                .create_run(ws, &NewRun::named(&format!("run {i}")))
                 .await
                 .expect("create")
                 .id,
@@ -211,7 +224,7 @@ async fn an_unreachable_database_is_reported_as_unavailable() {
 async fn text_with_a_nul_character_is_invalid_input_not_a_database_error() {
     let (store, ws) = store_with_workspace().await;
     let err = store
-        .create_run(ws, "bad\0name")
+        .create_run(ws, &NewRun::named("bad\0name"))
         .await
         .expect_err("NUL cannot be stored");
     assert!(matches!(err, StoreError::InvalidInput(_)), "{err:?}");

@@ -119,6 +119,10 @@ impl TestDb {
     }
 }
 
+/// The secrets master key test workers open workspace secrets with; API
+/// tests seal with the same key.
+pub const TEST_SECRETS_KEY: [u8; 32] = [7; 32];
+
 /// The shared Temporal dev server's address (`host:port`).
 pub fn temporal_address() -> String {
     harness_var(TEMPORAL_ADDRESS_VAR)
@@ -139,6 +143,8 @@ pub fn unique_task_queue(prefix: &str) -> String {
 pub struct TestWorker {
     shutdown: Option<Box<dyn Fn() + Send>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Sandboxes and artifacts of this worker; removed on drop.
+    state: Option<tempfile::TempDir>,
 }
 
 impl TestWorker {
@@ -151,6 +157,21 @@ impl TestWorker {
     /// Like [`TestWorker::spawn`] against the Temporal server at `address`
     /// (`host:port`).
     pub fn spawn_at(address: &str, store: Store, task_queue: &str) -> Self {
+        let state = tempfile::Builder::new()
+            .prefix("agentclash-test-worker-")
+            .tempdir()
+            .expect("test worker state dir");
+        let engine_config = agentclash_workflows::EngineConfig {
+            sandbox_root: state.path().join("sandboxes"),
+            artifacts: agentclash_artifacts::ArtifactConfig::Filesystem {
+                root: state.path().join("artifacts"),
+            },
+            secrets_key: Some(TEST_SECRETS_KEY),
+            allow_private_network: true,
+        };
+        let engine = std::sync::Arc::new(
+            agentclash_workflows::Engine::new(store, &engine_config).expect("test engine"),
+        );
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Box<dyn Fn() + Send>>();
         let task_queue = task_queue.to_owned();
         let address = format!("http://{address}");
@@ -166,7 +187,7 @@ impl TestWorker {
                     .expect("test worker connects to Temporal");
                 let sdk_runtime = temporalio_sdk::Runtime::from_current_tokio(Default::default())
                     .expect("temporal runtime");
-                let options = agentclash_workflows::worker_options(&task_queue, store, 8)
+                let options = agentclash_workflows::worker_options(&task_queue, engine, 8)
                     .expect("worker options");
                 let mut worker = temporalio_sdk::Worker::new(&sdk_runtime, client, options)
                     .expect("worker builds");
@@ -179,6 +200,7 @@ impl TestWorker {
         Self {
             shutdown: Some(shutdown),
             thread: Some(thread),
+            state: Some(state),
         }
     }
 }
@@ -191,5 +213,6 @@ impl Drop for TestWorker {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+        drop(self.state.take());
     }
 }

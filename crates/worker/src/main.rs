@@ -2,12 +2,16 @@
 //! Temporal, registers the workflows and activities on the run task queue,
 //! and polls until SIGTERM, then lets in-flight tasks finish.
 
+use agentclash_artifacts::ArtifactConfig;
+use agentclash_config::ArtifactStore;
 use agentclash_config::{
     ProcessEnv, WorkerConfig, exit_on_config_error, init_logging, shutdown_signal,
 };
 use agentclash_store::Store;
+use agentclash_workflows::{Engine, EngineConfig};
 use anyhow::Context;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 use temporalio_sdk::{Runtime, Worker};
 
@@ -39,12 +43,21 @@ async fn run(config: WorkerConfig) -> anyhow::Result<()> {
     let store = Store::connect_with_retry(config.database_url.expose(), STARTUP_PATIENCE)
         .await
         .context("connecting to Postgres")?;
+    let engine = Arc::new(
+        Engine::new(store.clone(), &engine_config(&config)?)
+            .context("setting up the run engine")?,
+    );
+    match engine.sandboxes.reap_orphans().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(reaped = n, "removed sandboxes left by a previous worker"),
+        Err(e) => tracing::warn!(error = %e, "could not reap orphaned sandboxes"),
+    }
     let client = connect_temporal(&config).await?;
     let runtime =
         Runtime::from_current_tokio(Default::default()).context("creating the Temporal runtime")?;
     let options = agentclash_workflows::worker_options(
         &config.temporal.task_queue,
-        store.clone(),
+        engine,
         config.max_concurrent_activities,
     )?;
     let mut worker =
@@ -82,6 +95,25 @@ async fn connect_temporal(config: &WorkerConfig) -> anyhow::Result<temporalio_cl
             }
         }
     }
+}
+
+/// The engine's settings from the worker's configuration. Artifacts go to
+/// `ARTIFACT_STORE` (a directory), or to S3 when `ARTIFACTS_S3_*` is set.
+fn engine_config(config: &WorkerConfig) -> anyhow::Result<EngineConfig> {
+    let artifacts = match &config.artifact_store {
+        ArtifactStore::Local(root) => ArtifactConfig::Filesystem { root: root.clone() },
+        ArtifactStore::S3 { .. } => ArtifactConfig::from_env_map(
+            &|k| std::env::var(k).ok(),
+            config.sandbox_root.join("artifacts"),
+        )
+        .context("ARTIFACT_STORE is s3://…; configure the bucket with ARTIFACTS_S3_*")?,
+    };
+    Ok(EngineConfig {
+        sandbox_root: config.sandbox_root.clone(),
+        artifacts,
+        secrets_key: config.secrets_key.as_ref().map(|k| *k.expose()),
+        allow_private_network: config.local_mode,
+    })
 }
 
 fn identity() -> String {

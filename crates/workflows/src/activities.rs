@@ -1,6 +1,6 @@
 //! Activities: every side effect a workflow performs.
 
-use agentclash_core::{RunId, RunStatus, WorkspaceId};
+use agentclash_core::{RunAgentId, RunAgentStatus, RunId, RunStatus, WorkspaceId};
 use agentclash_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -49,8 +49,195 @@ pub struct FailRunInput {
     pub cancelled: bool,
 }
 
+/// Input of the lane activities.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LaneRef {
+    /// Tenancy scope.
+    pub workspace_id: WorkspaceId,
+    /// The run.
+    pub run_id: RunId,
+    /// The lane.
+    pub run_agent_id: RunAgentId,
+}
+
+/// Input of [`RunActivities::transition_lane`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LaneTransition {
+    /// The lane.
+    pub lane: LaneRef,
+    /// The state it must be in.
+    pub from: RunAgentStatus,
+    /// The state to move it to.
+    pub to: RunAgentStatus,
+}
+
+/// Input of [`RunActivities::fail_lane`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FailLaneInput {
+    /// The lane.
+    pub lane: LaneRef,
+    /// Recorded as the lane's failure reason.
+    pub reason: String,
+}
+
+/// What a lane workflow needs to run its cases.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LanePlan {
+    /// The lane.
+    pub lane: LaneRef,
+    /// Its index in the run.
+    pub lane_index: i32,
+    /// Cases in flight at once.
+    pub max_parallel_cases: u32,
+    /// The cases, in order.
+    pub case_keys: Vec<String>,
+}
+
+/// Input of [`RunActivities::plan_run`] and [`RunActivities::cancel_open_cases`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RunRef {
+    /// Tenancy scope.
+    pub workspace_id: WorkspaceId,
+    /// The run.
+    pub run_id: RunId,
+}
+
 #[activities]
 impl RunActivities {
+    /// The run's lanes with their cases and parallelism.
+    #[activity]
+    pub async fn plan_run(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: RunRef,
+    ) -> Result<Vec<LanePlan>, ActivityError> {
+        let run = self
+            .store
+            .get_run(input.workspace_id, input.run_id)
+            .await
+            .map_err(activity_error)?;
+        let lanes = self
+            .store
+            .list_run_agents(input.workspace_id, input.run_id)
+            .await
+            .map_err(activity_error)?;
+        let mut plans = Vec::with_capacity(lanes.len());
+        for lane in lanes {
+            let max_parallel_cases = match lane.deployment_snapshot_id.0 {
+                Some(id) => self
+                    .store
+                    .get_snapshot(input.workspace_id, id)
+                    .await
+                    .map_err(activity_error)?
+                    .limits
+                    .max_parallel_cases
+                    .max(1),
+                None => 1,
+            };
+            plans.push(LanePlan {
+                lane: LaneRef {
+                    workspace_id: input.workspace_id,
+                    run_id: input.run_id,
+                    run_agent_id: lane.id,
+                },
+                lane_index: lane.lane_index,
+                max_parallel_cases,
+                case_keys: run.case_keys.clone(),
+            });
+        }
+        Ok(plans)
+    }
+
+    /// Compare-and-set one lifecycle step of a lane.
+    #[activity]
+    pub async fn transition_lane(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: LaneTransition,
+    ) -> Result<RunAgentStatus, ActivityError> {
+        let lane = &input.lane;
+        Ok(self
+            .store
+            .transition_run_agent(
+                lane.workspace_id,
+                lane.run_agent_id,
+                input.from,
+                input.to,
+                None,
+            )
+            .await
+            .map_err(activity_error)?
+            .status)
+    }
+
+    /// Fails a lane from whatever state it is in.
+    #[activity]
+    pub async fn fail_lane(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: FailLaneInput,
+    ) -> Result<RunAgentStatus, ActivityError> {
+        let lane = &input.lane;
+        Ok(self
+            .store
+            .fail_run_agent(lane.workspace_id, lane.run_agent_id, &input.reason)
+            .await
+            .map_err(activity_error)?
+            .status)
+    }
+
+    /// Ends a lane after its cases: `completed` unless no case could run at
+    /// all (every case failed for infrastructure reasons), then `failed`.
+    #[activity]
+    pub async fn finish_lane(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: LaneRef,
+    ) -> Result<RunAgentStatus, ActivityError> {
+        let (ws, id) = (input.workspace_id, input.run_agent_id);
+        let cases = self
+            .store
+            .list_run_cases(ws, id)
+            .await
+            .map_err(activity_error)?;
+        let broken = cases
+            .iter()
+            .filter(|c| c.stop_reason.as_deref() == Some("infrastructure"))
+            .count();
+        if !cases.is_empty() && broken == cases.len() {
+            let reason = format!("every case ({broken}) failed for infrastructure reasons");
+            return Ok(self
+                .store
+                .fail_run_agent(ws, id, &reason)
+                .await
+                .map_err(activity_error)?
+                .status);
+        }
+        for (from, to) in [
+            (RunAgentStatus::Executing, RunAgentStatus::Evaluating),
+            (RunAgentStatus::Evaluating, RunAgentStatus::Completed),
+        ] {
+            self.store
+                .transition_run_agent(ws, id, from, to, None)
+                .await
+                .map_err(activity_error)?;
+        }
+        Ok(RunAgentStatus::Completed)
+    }
+
+    /// Marks every unfinished case of a run cancelled.
+    #[activity]
+    pub async fn cancel_open_cases(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: RunRef,
+    ) -> Result<u64, ActivityError> {
+        self.store
+            .cancel_open_cases(input.workspace_id, input.run_id)
+            .await
+            .map_err(activity_error)
+    }
+
     /// Compare-and-set one lifecycle step of a run.
     #[activity]
     pub async fn transition_run(

@@ -6,9 +6,16 @@
 //! worker hosts them through [`worker_options`].
 
 mod activities;
+mod case_activity;
+pub mod engine;
+mod lane_workflow;
+pub mod recorder;
 mod run_workflow;
 pub mod temporal;
 
 pub use activities::{RunActivities, TransitionInput};
+pub use case_activity::{CaseActivities, MAX_CASE_ATTEMPTS};
+pub use engine::{Engine, EngineConfig, EngineError};
+pub use lane_workflow::RunAgentWorkflow;
 pub use run_workflow::{RunWorkflow, RunWorkflowInput};
-pub use temporal::{TemporalError, connect, ping, start_run, worker_options};
+pub use temporal::{TemporalError, cancel_run, connect, ping, start_run, worker_options};

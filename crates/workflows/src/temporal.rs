@@ -1,9 +1,13 @@
 //! Connecting to Temporal, starting runs and configuring the worker.
 
 use crate::activities::RunActivities;
+use crate::case_activity::CaseActivities;
+use crate::engine::Engine;
+use crate::lane_workflow::RunAgentWorkflow;
 use crate::run_workflow::{RunWorkflow, RunWorkflowInput};
-use agentclash_store::Store;
+use agentclash_core::RunId;
 use agentclash_store::runs::run_workflow_id;
+use std::sync::Arc;
 use std::time::Duration;
 use temporalio_client::{
     Client, ClientOptions, Connection, ConnectionOptions, WorkflowStartOptions,
@@ -66,6 +70,27 @@ pub async fn start_run(
     Ok(workflow_id)
 }
 
+/// Asks Temporal to cancel a run's workflow. `Ok(false)` when the workflow
+/// does not exist (never started, or long gone), so the caller can record
+/// the cancellation itself.
+pub async fn cancel_run(
+    client: &Client,
+    run_id: RunId,
+    reason: &str,
+) -> Result<bool, TemporalError> {
+    use temporalio_client::{WorkflowCancelOptions, errors::WorkflowInteractionError};
+    let handle = client.get_workflow_handle::<RunWorkflow>(run_workflow_id(run_id));
+    let options = WorkflowCancelOptions::builder()
+        .reason(reason.to_owned())
+        .build();
+    match tokio::time::timeout(CONNECT_TIMEOUT * 2, handle.cancel(options)).await {
+        Err(_) => Err(TemporalError::Unreachable("cancel timed out".into())),
+        Ok(Ok(())) => Ok(true),
+        Ok(Err(WorkflowInteractionError::NotFound(_))) => Ok(false),
+        Ok(Err(e)) => Err(TemporalError::Unreachable(e.to_string())),
+    }
+}
+
 /// Worker options for the run task queue with every workflow and activity
 /// registered.
 ///
@@ -74,7 +99,7 @@ pub async fn start_run(
 /// shared queue in 2 s instead of the default 10 s.
 pub fn worker_options(
     task_queue: &str,
-    store: Store,
+    engine: Arc<Engine>,
     max_concurrent_activities: usize,
 ) -> Result<WorkerOptions, TemporalError> {
     use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
@@ -88,8 +113,11 @@ pub fn worker_options(
         .tuner(tuner)
         .sticky_queue_schedule_to_start_timeout(Duration::from_secs(2))
         .graceful_shutdown_period(Duration::from_secs(10))
-        .register_activities(RunActivities::new(store))
+        .register_activities(RunActivities::new(engine.store.clone()))
+        .register_activities(CaseActivities::new(engine))
         .register_workflow::<RunWorkflow>()
+        .map_err(|e| TemporalError::Options(e.to_string()))?
+        .register_workflow::<RunAgentWorkflow>()
         .map_err(|e| TemporalError::Options(e.to_string()))?
         .build())
 }

@@ -1,5 +1,6 @@
 //! Route table and layer stack.
 
+pub(crate) mod agents;
 mod device;
 mod health;
 pub(crate) mod identity;
@@ -76,7 +77,37 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(packs::validate))
         .routes(routes!(packs::versions))
         .routes(routes!(packs::version))
-        .routes(routes!(packs::input_sets));
+        .routes(routes!(packs::input_sets))
+        .routes(routes!(
+            agents::list_provider_accounts,
+            agents::create_provider_account
+        ))
+        .routes(routes!(agents::get_provider_account))
+        .routes(routes!(agents::archive_provider_account))
+        .routes(routes!(
+            agents::list_runtime_profiles,
+            agents::create_runtime_profile
+        ))
+        .routes(routes!(agents::get_runtime_profile))
+        .routes(routes!(agents::archive_runtime_profile))
+        .routes(routes!(
+            agents::list_agent_builds,
+            agents::create_agent_build
+        ))
+        .routes(routes!(agents::get_agent_build))
+        .routes(routes!(agents::archive_agent_build))
+        .routes(routes!(agents::create_build_version))
+        .routes(routes!(
+            agents::get_build_version,
+            agents::update_build_version
+        ))
+        .routes(routes!(agents::set_build_version_status))
+        .routes(routes!(agents::list_deployments, agents::create_deployment))
+        .routes(routes!(agents::get_deployment))
+        .routes(routes!(agents::archive_deployment))
+        .routes(routes!(runs::cancel))
+        .routes(routes!(runs::events))
+        .routes(routes!(runs::cases));
     let (routes, mut doc) = registered.split_for_parts();
     // After the routes are in: the modifier walks every operation.
     CommonResponses.modify(&mut doc);

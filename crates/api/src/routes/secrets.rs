@@ -97,7 +97,7 @@ pub async fn delete(
 /// What the ciphertext is bound to: moving it to another workspace or name
 /// makes it undecryptable.
 pub(crate) fn secret_context(scope: &WorkspaceScope, name: &str) -> String {
-    format!("workspace-secret/{}/{name}", scope.id())
+    agentclash_auth::workspace_secret_context(scope.id(), name)
 }
 
 fn validate_name(name: &str) -> Result<(), ApiError> {

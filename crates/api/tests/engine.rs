@@ -1,0 +1,347 @@
+//! The run engine end to end through the API: example packs run by scripted
+//! agents in real sandboxes, events, case results, validation of run
+//! requests, and cancellation.
+
+mod common;
+
+use agentclash_testkit::{TestWorker, temporal_address};
+use common::{ClientExt as _, error_of, start_with_tenant};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Each lane's events have sequences 0..n without gaps or repeats.
+fn assert_gap_free(events: &[Value]) {
+    let mut by_lane: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for e in events {
+        let lane = e["run_agent_id"].as_str().unwrap_or("run").to_owned();
+        by_lane
+            .entry(lane)
+            .or_default()
+            .push(e["sequence"].as_i64().expect("sequence"));
+    }
+    for (lane, mut seqs) in by_lane {
+        seqs.sort_unstable();
+        let expected: Vec<i64> = (0..seqs.len() as i64).collect();
+        assert_eq!(seqs, expected, "lane {lane} sequences");
+    }
+}
+
+fn cases_by_lane(cases: &Value) -> BTreeMap<(String, String), Value> {
+    cases["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| {
+            (
+                (
+                    c["run_agent_id"].as_str().unwrap_or("").to_owned(),
+                    c["case_key"].as_str().unwrap_or("").to_owned(),
+                ),
+                c.clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompt_eval_lanes_answer_every_case_with_their_own_output() {
+    let (api, db) = start_with_tenant(&temporal_address(), 1 << 20).await;
+    let _worker = TestWorker::spawn(db.store.clone(), &api.task_queue);
+    let inputs = api
+        .runnable(
+            "unit-conversion.yaml",
+            &[
+                ("right", "units-correct.json"),
+                ("wrong", "units-buggy.json"),
+            ],
+        )
+        .await;
+    let id = api.create_run(&inputs).await;
+    let run = api.wait_for_terminal(&id, Duration::from_secs(60)).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let lanes = run["agents"].as_array().expect("agents");
+    assert_eq!(lanes.len(), 2);
+    let (right, wrong) = (
+        lanes[0]["id"].as_str().expect("id"),
+        lanes[1]["id"].as_str().expect("id"),
+    );
+
+    let (_, cases) = api
+        .get_json(&api.ws_path(&format!("/runs/{id}/cases")))
+        .await;
+    let cases = cases_by_lane(&cases);
+    assert_eq!(cases.len(), 8);
+    let output =
+        |lane: &str, case: &str| cases[&(lane.to_owned(), case.to_owned())]["final_output"].clone();
+    assert_eq!(output(right, "fahrenheit-to-celsius"), "100");
+    assert_eq!(output(wrong, "fahrenheit-to-celsius"), "413.6");
+    assert_eq!(output(right, "miles-to-km"), "42.16");
+    for case in cases.values() {
+        assert_eq!(case["status"], "completed", "{case}");
+        assert_eq!(case["stop_reason"], "submitted");
+        assert_eq!(case["steps"], 1);
+        assert!(case["input_tokens"].as_i64().unwrap_or(0) > 0, "{case}");
+    }
+
+    let events = api.all_events(&id).await;
+    assert_gap_free(&events);
+    let prompts: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["type"] == "model.call.completed")
+        .collect();
+    assert_eq!(prompts.len(), 8, "one model call per case and lane");
+    let (_, tools_only) = api
+        .get_json(&api.ws_path(&format!("/runs/{id}/events?type=tool.")))
+        .await;
+    assert_eq!(
+        tools_only["items"].as_array().map(Vec::len),
+        Some(0),
+        "prompt_eval uses no tools"
+    );
+    let (_, one_lane) = api
+        .get_json(&api.ws_path(&format!(
+            "/runs/{id}/events?run_agent_id={wrong}&limit=1000"
+        )))
+        .await;
+    assert!(
+        one_lane["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|e| e["run_agent_id"] == wrong)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn native_coding_lanes_write_files_in_their_sandbox_run_tests_and_submit() {
+    let (api, db) = start_with_tenant(&temporal_address(), 1 << 20).await;
+    let _worker = TestWorker::spawn(db.store.clone(), &api.task_queue);
+    let inputs = api
+        .runnable(
+            "rpn-calculator.yaml",
+            &[("correct", "rpn-correct.json"), ("buggy", "rpn-buggy.json")],
+        )
+        .await;
+    let id = api.create_run(&inputs).await;
+    let run = api.wait_for_terminal(&id, Duration::from_secs(120)).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let lanes = run["agents"].as_array().expect("agents");
+    let (correct, buggy) = (
+        lanes[0]["id"].as_str().expect("id"),
+        lanes[1]["id"].as_str().expect("id"),
+    );
+
+    let (_, cases) = api
+        .get_json(&api.ws_path(&format!("/runs/{id}/cases")))
+        .await;
+    let cases = cases_by_lane(&cases);
+    let output =
+        |lane: &str, case: &str| cases[&(lane.to_owned(), case.to_owned())]["final_output"].clone();
+    assert_eq!(output(correct, "negative-division"), "-3");
+    assert_eq!(output(buggy, "negative-division"), "-4");
+    assert_eq!(output(correct, "negative-remainder"), "-1");
+    assert_eq!(output(buggy, "negative-remainder"), "1");
+    for case in cases.values() {
+        assert_eq!(case["stop_reason"], "submitted", "{case}");
+        assert_eq!(case["steps"], 3, "{case}");
+        assert_eq!(case["tool_calls"], 2, "write_file and run_tests: {case}");
+    }
+
+    let events = api.all_events(&id).await;
+    assert_gap_free(&events);
+    let of = |lane: &str, case: &str, ty: &str| -> Vec<Value> {
+        events
+            .iter()
+            .filter(|e| e["run_agent_id"] == lane && e["case_key"] == case && e["type"] == ty)
+            .cloned()
+            .collect()
+    };
+    let written = of(correct, "negative-division", "sandbox.file.written");
+    assert!(
+        written
+            .iter()
+            .any(|e| e["payload"]["path"] == "/workspace/rpn.py"),
+        "{written:?}"
+    );
+    let commands = of(correct, "negative-division", "sandbox.command.completed");
+    assert_eq!(commands.len(), 1, "{commands:?}");
+    assert_eq!(
+        commands[0]["payload"]["stdout"], "14 -3 -1\n",
+        "the correct solution's own check"
+    );
+    let buggy_commands = of(buggy, "negative-division", "sandbox.command.completed");
+    assert_eq!(
+        buggy_commands[0]["payload"]["stdout"], "14 -4 1\n",
+        "the buggy one floors"
+    );
+    let tools: Vec<String> = of(correct, "negative-division", "tool.call.completed")
+        .iter()
+        .map(|e| e["payload"]["name"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(tools, ["write_file", "run_tests", "submit"]);
+    let ended = of(correct, "negative-division", "system.case.completed");
+    assert_eq!(ended[0]["payload"]["final_output"], "-3");
+    assert_eq!(
+        of(correct, "negative-division", "sandbox.destroyed").len(),
+        1
+    );
+
+    // The agent's file lived in its sandbox only: nothing named rpn.py was
+    // written outside the worker's sandbox root, which is gone with the sandbox.
+    let found = std::process::Command::new("find")
+        .args([
+            "/tmp",
+            "/var/tmp",
+            "/root",
+            "-name",
+            "rpn.py",
+            "-newer",
+            "/proc/self",
+        ])
+        .output()
+        .expect("find runs");
+    assert!(
+        String::from_utf8_lossy(&found.stdout).trim().is_empty(),
+        "rpn.py on the host: {}",
+        String::from_utf8_lossy(&found.stdout)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_requests_are_checked_field_by_field() {
+    let (api, _db) = start_with_tenant(&temporal_address(), 1 << 20).await;
+    let inputs = api
+        .runnable("unit-conversion.yaml", &[("right", "units-correct.json")])
+        .await;
+    let dep = inputs.deployment_ids[0].clone();
+    let cases = [
+        (
+            json!({"pack_version_id": uuid::Uuid::new_v4(), "deployment_ids": [dep]}),
+            "`pack_version_id`",
+        ),
+        (
+            json!({"pack_version_id": inputs.pack_version_id, "deployment_ids": []}),
+            "`deployment_ids`",
+        ),
+        (
+            json!({"pack_version_id": inputs.pack_version_id, "deployment_ids": [dep, dep]}),
+            "`deployment_ids[1]`",
+        ),
+        (
+            json!({"pack_version_id": inputs.pack_version_id, "deployment_ids": [uuid::Uuid::new_v4()]}),
+            "`deployment_ids[0]`",
+        ),
+        (
+            json!({"pack_version_id": inputs.pack_version_id, "deployment_ids": [dep], "input_set_key": "nope"}),
+            "`input_set_key`",
+        ),
+        (
+            json!({"pack_version_id": inputs.pack_version_id, "deployment_ids": [dep], "case_keys": ["miles-to-km", "x"]}),
+            "`case_keys[1]`",
+        ),
+        (
+            json!({"pack_version_id": inputs.pack_version_id, "deployment_ids": [dep], "case_keys": []}),
+            "`case_keys`",
+        ),
+    ];
+    for (body, field) in cases {
+        let r = api.http.post_json(api.ws_url("/runs"), &body).await;
+        let (status, code, message) = error_of(r).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (400, "bad_request"),
+            "{body}: {message}"
+        );
+        assert!(
+            message.contains(field),
+            "{body}: `{message}` should name {field}"
+        );
+    }
+    // An archived deployment is refused with the reason.
+    let r = api
+        .http
+        .post_sent(api.ws_url(&format!("/deployments/{dep}/archive")))
+        .await;
+    assert_eq!(r.status(), 204);
+    let r = api
+        .http
+        .post_json(
+            api.ws_url("/runs"),
+            &json!({"pack_version_id": inputs.pack_version_id, "deployment_ids": [dep]}),
+        )
+        .await;
+    let (status, _, message) = error_of(r).await;
+    assert_eq!(status, 400);
+    assert!(message.contains("archived"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_running_native_run_ends_it_within_seconds_and_kills_its_sandboxes() {
+    let (api, db) = start_with_tenant(&temporal_address(), 1 << 20).await;
+    let _worker = TestWorker::spawn(db.store.clone(), &api.task_queue);
+    let marker = format!("cancel-marker-{}", uuid::Uuid::new_v4().simple());
+    // An agent that starts a long command in its sandbox and would then wait.
+    let slow = json!({"scripted": {"default": {"text": "waiting", "tool_calls": [
+        {"name": "run_tests", "arguments": {"command": format!("sleep 300 # {marker}")}}]}}});
+    let inputs = api
+        .runnable("rpn-calculator.yaml", &[("correct", "rpn-correct.json")])
+        .await;
+    let (_, template) = api
+        .get_json(&api.ws_path(&format!("/deployments/{}", inputs.deployment_ids[0])))
+        .await;
+    let deployment = api
+        .post_ok(
+            &api.ws_path("/deployments"),
+            &json!({"name": format!("slow {marker}"), "build_version_id": template["build_version_id"],
+                    "runtime_profile_id": template["runtime_profile_id"], "provider_account_id": template["provider_account_id"],
+                    "model": "scripted-model", "provider_options": slow}),
+        )
+        .await;
+    let run = api
+        .post_ok(&api.ws_path("/runs"), &json!({"pack_version_id": inputs.pack_version_id, "deployment_ids": [deployment["id"]]}))
+        .await;
+    let id = run["id"].as_str().expect("id").to_owned();
+    // Wait until the sleep is running inside a sandbox.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !marker_running(&marker) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the agent's command never started"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let asked = tokio::time::Instant::now();
+    let r = api
+        .http
+        .post_sent(api.ws_url(&format!("/runs/{id}/cancel")))
+        .await;
+    assert_eq!(r.status(), 202);
+    let run = api.wait_for_terminal(&id, Duration::from_secs(30)).await;
+    let took = asked.elapsed();
+    assert_eq!(run["status"], "cancelled", "{run}");
+    assert!(took < Duration::from_secs(5), "cancellation took {took:?}");
+    assert!(
+        !marker_running(&marker),
+        "a sandbox process survived the cancellation"
+    );
+    let (_, cases) = api
+        .get_json(&api.ws_path(&format!("/runs/{id}/cases")))
+        .await;
+    for case in cases["items"].as_array().expect("items") {
+        assert_eq!(case["status"], "cancelled", "{case}");
+    }
+}
+
+/// Whether a process whose command line contains `marker` is alive.
+fn marker_running(marker: &str) -> bool {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .any(|cmd| {
+            String::from_utf8_lossy(&cmd).contains(marker)
+                && !String::from_utf8_lossy(&cmd).contains("cargo")
+        })
+}

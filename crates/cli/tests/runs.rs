@@ -1,0 +1,430 @@
+//! The run commands against a scripted API on loopback: the bodies and
+//! queries sent, how names and pack versions are resolved, `--wait`, and
+//! event following.
+
+mod common;
+
+use common::{agentclash, body, lines, scripted_api, stderr, stdout};
+
+const PV: &str = "01900000-0000-7000-8000-0000000000a1";
+const D1: &str = "01900000-0000-7000-8000-0000000000d1";
+const D2: &str = "01900000-0000-7000-8000-0000000000d2";
+
+#[test]
+fn run_create_resolves_the_latest_pack_and_deployment_names_then_waits() {
+    let (url, server) = scripted_api(vec![
+        (
+            200,
+            r#"{"items":[{"id":"01900000-0000-7000-8000-0000000000a0","version":1},{"id":"01900000-0000-7000-8000-0000000000a1","version":2}]}"#,
+        ),
+        (
+            200,
+            r#"{"items":[{"id":"01900000-0000-7000-8000-0000000000d1","name":"alpha"},{"id":"01900000-0000-7000-8000-0000000000ff","name":"other"}],"next_cursor":null}"#,
+        ),
+        (201, r#"{"id":"r1","status":"queued","name":"demo"}"#),
+        (200, r#"{"id":"r1","status":"running","name":"demo"}"#),
+        (
+            200,
+            r#"{"id":"r1","status":"completed","name":"demo","agents":[{"id":"a1","lane_index":0,"label":"alpha","status":"completed"}]}"#,
+        ),
+    ]);
+    let out = agentclash(
+        &[
+            "run",
+            "create",
+            "--pack",
+            "demo",
+            "--deployment",
+            "alpha",
+            "--deployment",
+            D2,
+            "--case",
+            "c2",
+            "--case",
+            "c1",
+            "--input-set",
+            "default",
+            "--name",
+            "demo",
+            "--wait",
+            "--api-url",
+            &url,
+            "--workspace",
+            "w1",
+        ],
+        &[("AGENTCLASH_TOKEN", "acl_test")],
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("run r1 completed\n"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("alpha"),
+        "lanes are shown: {}",
+        stdout(&out)
+    );
+    let seen = server.join().expect("server");
+    assert_eq!(
+        lines(&seen),
+        [
+            "GET /v1/workspaces/w1/challenge-packs/demo/versions HTTP/1.1",
+            "GET /v1/workspaces/w1/deployments?limit=100 HTTP/1.1",
+            "POST /v1/workspaces/w1/runs HTTP/1.1",
+            "GET /v1/workspaces/w1/runs/r1 HTTP/1.1",
+            "GET /v1/workspaces/w1/runs/r1 HTTP/1.1",
+        ]
+    );
+    assert_eq!(
+        body(&seen[2]),
+        serde_json::json!({
+            "name": "demo",
+            "pack_version_id": PV,
+            "input_set_key": "default",
+            "deployment_ids": [D1, D2],
+            "case_keys": ["c2", "c1"],
+        })
+    );
+}
+
+#[test]
+fn run_create_with_a_pack_version_sends_only_what_was_given() {
+    let (url, server) = scripted_api(vec![
+        (
+            200,
+            r#"{"id":"01900000-0000-7000-8000-0000000000a1","slug":"demo","version":3}"#,
+        ),
+        (201, r#"{"id":"r2","status":"queued"}"#),
+    ]);
+    let out = agentclash(
+        &[
+            "run",
+            "create",
+            "--pack",
+            "demo@3",
+            "--deployment",
+            D1,
+            "--json",
+        ],
+        &[
+            ("AGENTCLASH_API_URL", url.as_str()),
+            ("AGENTCLASH_WORKSPACE", "w2"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(run["id"], "r2");
+    let seen = server.join().expect("server");
+    assert_eq!(
+        seen[0].0,
+        "GET /v1/workspaces/w2/challenge-packs/demo/versions/3 HTTP/1.1"
+    );
+    assert_eq!(
+        body(&seen[1]),
+        serde_json::json!({ "pack_version_id": PV, "deployment_ids": [D1] })
+    );
+}
+
+#[test]
+fn a_failed_run_exits_1_and_shows_why() {
+    let (url, server) = scripted_api(vec![
+        (200, r#"{"id":"01900000-0000-7000-8000-0000000000a1"}"#),
+        (201, r#"{"id":"r2","status":"queued"}"#),
+        (
+            200,
+            r#"{"id":"r2","status":"failed","failure_reason":"boom"}"#,
+        ),
+    ]);
+    let out = agentclash(
+        &[
+            "run",
+            "create",
+            "--pack",
+            "p@1",
+            "--deployment",
+            D1,
+            "--wait",
+            "-w",
+            "w",
+            "--api-url",
+            &url,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert!(stdout(&out).contains("failure: boom"), "{}", stdout(&out));
+    server.join().expect("server");
+}
+
+#[test]
+fn run_create_argument_errors_name_the_flag_and_exit_2() {
+    let out = agentclash(&["run", "create", "--pack", "demo", "-w", "w"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--deployment"), "{}", stderr(&out));
+    let out = agentclash(
+        &[
+            "run",
+            "create",
+            "--pack",
+            "demo@x",
+            "--deployment",
+            "a",
+            "-w",
+            "w",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--pack"), "{}", stderr(&out));
+    let out = agentclash(&["run", "create", "--deployment", "a", "-w", "w"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--pack"), "{}", stderr(&out));
+    let out = agentclash(
+        &[
+            "run",
+            "create",
+            "--pack",
+            "p",
+            "--deployment",
+            "a",
+            "--timeout",
+            "5",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "--timeout needs --wait");
+}
+
+#[test]
+fn an_unknown_deployment_name_is_not_found() {
+    let (url, server) = scripted_api(vec![
+        (200, r#"{"items":[{"id":"x","version":1}]}"#),
+        (200, r#"{"items":[],"next_cursor":null}"#),
+    ]);
+    let out = agentclash(
+        &[
+            "run",
+            "create",
+            "--pack",
+            "p",
+            "--deployment",
+            "ghost",
+            "-w",
+            "w",
+            "--api-url",
+            &url,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(66), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no deployment named `ghost`"),
+        "{}",
+        stderr(&out)
+    );
+    server.join().expect("server");
+}
+
+#[test]
+fn run_list_pages_and_prints_the_next_cursor() {
+    let (url, server) = scripted_api(vec![(
+        200,
+        r#"{"items":[{"id":"r9","name":"n","status":"running","created_at":"t","finished_at":null}],"next_cursor":"r9"}"#,
+    )]);
+    let out = agentclash(
+        &[
+            "run",
+            "list",
+            "--limit",
+            "1",
+            "--cursor",
+            "r10",
+            "-w",
+            "w",
+            "--api-url",
+            &url,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let table = stdout(&out);
+    assert!(table.starts_with("ID"), "{table}");
+    assert!(table.contains("r9") && table.contains("running"), "{table}");
+    assert_eq!(stderr(&out), "more: --cursor r9\n");
+    let seen = server.join().expect("server");
+    assert_eq!(
+        seen[0].0,
+        "GET /v1/workspaces/w/runs?limit=1&cursor=r10 HTTP/1.1"
+    );
+    let out = agentclash(&["run", "list", "--limit", "0", "-w", "w"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--limit"), "{}", stderr(&out));
+}
+
+#[test]
+fn run_cancel_posts_and_cases_show_lane_labels() {
+    let (url, server) = scripted_api(vec![
+        (202, r#"{"id":"r1","status":"running"}"#),
+        (
+            200,
+            r#"{"items":[{"run_agent_id":"a1","case_key":"c1","status":"completed","stop_reason":"submitted","attempt":1,"steps":3,"tool_calls":2,"input_tokens":10,"output_tokens":5,"duration_ms":40}]}"#,
+        ),
+        (
+            200,
+            r#"{"id":"r1","status":"running","agents":[{"id":"a1","lane_index":0,"label":"alpha","status":"executing"}]}"#,
+        ),
+    ]);
+    let out = agentclash(&["run", "cancel", "r1", "-w", "w", "--api-url", &url], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cancellation of run r1 requested"));
+    let out = agentclash(&["run", "cases", "r1", "-w", "w", "--api-url", &url], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let table = stdout(&out);
+    let row = table.lines().nth(1).expect("a row");
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        cells,
+        [
+            "alpha",
+            "c1",
+            "completed",
+            "submitted",
+            "1",
+            "3",
+            "2",
+            "10/5",
+            "40"
+        ]
+    );
+    let seen = server.join().expect("server");
+    assert_eq!(
+        lines(&seen),
+        [
+            "POST /v1/workspaces/w/runs/r1/cancel HTTP/1.1",
+            "GET /v1/workspaces/w/runs/r1/cases HTTP/1.1",
+            "GET /v1/workspaces/w/runs/r1 HTTP/1.1",
+        ]
+    );
+}
+
+const RUN_RUNNING: &str = r#"{"id":"r1","status":"running","agents":[{"id":"a1","lane_index":0,"label":"alpha"},{"id":"a2","lane_index":1,"label":"beta"}]}"#;
+const RUN_DONE: &str = r#"{"id":"r1","status":"completed","agents":[{"id":"a1","lane_index":0,"label":"alpha"},{"id":"a2","lane_index":1,"label":"beta"}]}"#;
+
+#[test]
+fn run_events_lists_one_page_with_filters() {
+    let (url, server) = scripted_api(vec![
+        (200, RUN_RUNNING),
+        (
+            200,
+            r#"{"items":[{"run_agent_id":"a2","sequence":1,"type":"tool.call","occurred_at":"t1","case_key":"c1","summary":"ls"}],"next_cursor":"1.1"}"#,
+        ),
+    ]);
+    let out = agentclash(
+        &[
+            "run",
+            "events",
+            "r1",
+            "--lane",
+            "beta",
+            "--type",
+            "tool.",
+            "--limit",
+            "1",
+            "-w",
+            "w",
+            "--api-url",
+            &url,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "t1 beta #1 tool.call [c1]: ls\n");
+    assert_eq!(stderr(&out), "more: --cursor 1.1\n");
+    let seen = server.join().expect("server");
+    assert_eq!(
+        seen[1].0,
+        "GET /v1/workspaces/w/runs/r1/events?run_agent_id=a2&type=tool.&limit=1 HTTP/1.1"
+    );
+}
+
+#[test]
+fn run_events_follow_polls_each_lane_until_the_run_ends_without_repeats() {
+    let (url, server) = scripted_api(vec![
+        (200, RUN_RUNNING),
+        // First pass: lane a1 has two pages, lane a2 none yet.
+        (
+            200,
+            r#"{"items":[{"run_agent_id":"a1","sequence":1,"type":"case.started"}],"next_cursor":"0.1"}"#,
+        ),
+        (
+            200,
+            r#"{"items":[{"run_agent_id":"a1","sequence":2,"type":"model.call"}],"next_cursor":null}"#,
+        ),
+        (200, r#"{"items":[],"next_cursor":null}"#),
+        // The run ended meanwhile: the last drain re-reads a1's last page.
+        (200, RUN_DONE),
+        (
+            200,
+            r#"{"items":[{"run_agent_id":"a1","sequence":2,"type":"model.call"},{"run_agent_id":"a1","sequence":3,"type":"case.completed"}],"next_cursor":null}"#,
+        ),
+        (
+            200,
+            r#"{"items":[{"run_agent_id":"a2","sequence":1,"type":"case.started"}],"next_cursor":null}"#,
+        ),
+    ]);
+    let out = agentclash(
+        &[
+            "run",
+            "events",
+            "r1",
+            "--follow",
+            "--json",
+            "-w",
+            "w",
+            "--api-url",
+            &url,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let events: Vec<(String, i64)> = stdout(&out)
+        .lines()
+        .map(|l| {
+            let e: serde_json::Value = serde_json::from_str(l).expect("one JSON event per line");
+            (
+                e["run_agent_id"].as_str().expect("lane").to_owned(),
+                e["sequence"].as_i64().expect("seq"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("a1".to_owned(), 1),
+            ("a1".to_owned(), 2),
+            ("a1".to_owned(), 3),
+            ("a2".to_owned(), 1)
+        ]
+    );
+    let seen = server.join().expect("server");
+    assert_eq!(
+        lines(&seen)[1..4],
+        [
+            "GET /v1/workspaces/w/runs/r1/events?run_agent_id=a1 HTTP/1.1",
+            "GET /v1/workspaces/w/runs/r1/events?run_agent_id=a1&cursor=0.1 HTTP/1.1",
+            "GET /v1/workspaces/w/runs/r1/events?run_agent_id=a2 HTTP/1.1",
+        ]
+    );
+    assert_eq!(
+        seen[5].0,
+        "GET /v1/workspaces/w/runs/r1/events?run_agent_id=a1&cursor=0.1 HTTP/1.1"
+    );
+    let out = agentclash(
+        &[
+            "run", "events", "r1", "--follow", "--cursor", "0.1", "-w", "w",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "--follow takes no --cursor");
+}

@@ -1,0 +1,251 @@
+//! Run events: per-lane, gap-free sequences assigned at write time, batched
+//! inserts, and idempotent re-writes of a batch an activity retried.
+
+use crate::{Store, StoreError};
+use agentclash_core::{RunAgentId, RunId, WorkspaceId};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+use uuid::Uuid;
+
+/// An event to append. Its idempotency key is (lane, case key, attempt,
+/// `attempt_seq`): writing it again is a no-op.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// Event type (`system.case.started`, `model.call.completed`, …).
+    pub event_type: String,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// Index of the event within its attempt (0, 1, …).
+    pub attempt_seq: i32,
+    /// Agent step (model call index), when the event belongs to one.
+    pub step: Option<i32>,
+    /// Details; large blobs are replaced by artifact references beforehand.
+    pub payload: Value,
+    /// One line for humans.
+    pub summary: Option<String>,
+}
+
+/// Which stream a batch of events belongs to.
+#[derive(Debug, Clone)]
+pub struct EventStream<'a> {
+    /// The run.
+    pub run: RunId,
+    /// The lane.
+    pub lane: RunAgentId,
+    /// The case (`""` for lane-level events).
+    pub case_key: &'a str,
+    /// The attempt (Temporal activity attempt, 1-based; 0 for lane-level).
+    pub attempt: i32,
+}
+
+/// An event as stored.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RunEvent {
+    /// Identity.
+    #[schema(value_type = String, format = Uuid)]
+    pub event_id: Uuid,
+    /// The run.
+    #[schema(value_type = String, format = Uuid)]
+    pub run_id: Uuid,
+    /// The lane (absent for run-level events).
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub run_agent_id: Option<Uuid>,
+    /// Gap-free position within the lane: the authoritative order.
+    pub sequence: i64,
+    /// Event type.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// The case, when the event belongs to one.
+    pub case_key: Option<String>,
+    /// The case attempt, when the event belongs to one.
+    pub attempt: Option<i32>,
+    /// Agent step.
+    pub step: Option<i32>,
+    /// Details.
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    /// One line for humans.
+    pub summary: Option<String>,
+}
+
+/// A page of events in (lane, sequence) order.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EventPage {
+    /// The events.
+    pub items: Vec<RunEvent>,
+    /// Pass back as `cursor` for the next page.
+    pub next_cursor: Option<String>,
+}
+
+/// Which events to list.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Only this lane.
+    pub lane: Option<RunAgentId>,
+    /// Only types starting with this prefix (`tool.`, `model.call.completed`).
+    pub type_prefix: Option<String>,
+    /// Continue after this cursor (from `next_cursor`).
+    pub cursor: Option<String>,
+    /// Page size (1..=1000).
+    pub limit: u32,
+}
+
+impl Store {
+    /// Appends a batch to a lane, assigning the next sequence numbers in one
+    /// transaction. Events of the batch already stored (same stream and
+    /// `attempt_seq`) are skipped, so a retried write never duplicates.
+    /// Returns how many were new.
+    pub async fn append_events(
+        &self,
+        ws: WorkspaceId,
+        stream: &EventStream<'_>,
+        events: &[NewEvent],
+    ) -> Result<usize, StoreError> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.pool.begin().await?;
+        let next: Option<i64> = sqlx::query_scalar(
+            "SELECT next_sequence FROM run_agents WHERE id = $1 AND run_id = $2 AND workspace_id = $3 FOR UPDATE",
+        )
+        .bind(stream.lane.0)
+        .bind(stream.run.0)
+        .bind(ws.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let mut next = next.ok_or(StoreError::NotFound)?;
+        let seqs: Vec<i32> = events.iter().map(|e| e.attempt_seq).collect();
+        let existing: Vec<i32> = sqlx::query_scalar(
+            "SELECT attempt_seq FROM run_events WHERE run_agent_id = $1 AND case_key = $2 AND attempt = $3 \
+             AND attempt_seq = ANY($4)",
+        )
+        .bind(stream.lane.0)
+        .bind(stream.case_key)
+        .bind(stream.attempt)
+        .bind(&seqs)
+        .fetch_all(&mut *tx)
+        .await?;
+        let fresh: Vec<&NewEvent> = events
+            .iter()
+            .filter(|e| !existing.contains(&e.attempt_seq))
+            .collect();
+        if fresh.is_empty() {
+            return Ok(0);
+        }
+        let mut ids = Vec::with_capacity(fresh.len());
+        let mut sequences = Vec::with_capacity(fresh.len());
+        for _ in &fresh {
+            ids.push(Uuid::now_v7());
+            sequences.push(next);
+            next += 1;
+        }
+        sqlx::query(
+            "INSERT INTO run_events (id, run_id, run_agent_id, sequence, event_type, occurred_at, case_key, step, \
+             payload, summary, attempt, attempt_seq) \
+             SELECT id, $2, $3, seq, et, at, $4, step, payload, summary, $5, aseq \
+             FROM unnest($1::uuid[], $6::bigint[], $7::text[], $8::timestamptz[], $9::int[], $10::jsonb[], $11::text[], $12::int[]) \
+                  AS t(id, seq, et, at, step, payload, summary, aseq)",
+        )
+        .bind(&ids)
+        .bind(stream.run.0)
+        .bind(stream.lane.0)
+        .bind(stream.case_key)
+        .bind(stream.attempt)
+        .bind(&sequences)
+        .bind(fresh.iter().map(|e| e.event_type.clone()).collect::<Vec<_>>())
+        .bind(fresh.iter().map(|e| e.occurred_at).collect::<Vec<_>>())
+        .bind(fresh.iter().map(|e| e.step).collect::<Vec<_>>())
+        .bind(fresh.iter().map(|e| e.payload.clone()).collect::<Vec<_>>())
+        .bind(fresh.iter().map(|e| e.summary.clone()).collect::<Vec<_>>())
+        .bind(fresh.iter().map(|e| e.attempt_seq).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE run_agents SET next_sequence = $2 WHERE id = $1")
+            .bind(stream.lane.0)
+            .bind(next)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(fresh.len())
+    }
+
+    /// A run's events in (lane index, sequence) order, filtered and paged.
+    pub async fn list_events(
+        &self,
+        ws: WorkspaceId,
+        run: RunId,
+        filter: &EventFilter,
+    ) -> Result<EventPage, StoreError> {
+        self.get_run(ws, run).await?;
+        let (after_lane, after_seq) = match &filter.cursor {
+            None => (-2i32, -1i64),
+            Some(c) => parse_cursor(c)?,
+        };
+        let limit = i64::from(filter.limit.clamp(1, 1000));
+        let rows = sqlx::query(
+            "SELECT e.id, e.run_id, e.run_agent_id, e.sequence, e.event_type, e.occurred_at, e.case_key, e.attempt, \
+                    e.step, e.payload, e.summary, COALESCE(a.lane_index, -1) AS lane_index \
+             FROM run_events e LEFT JOIN run_agents a ON a.id = e.run_agent_id \
+             WHERE e.run_id = $1 \
+               AND ($2::uuid IS NULL OR e.run_agent_id = $2) \
+               AND ($3::text IS NULL OR starts_with(e.event_type, $3)) \
+               AND (COALESCE(a.lane_index, -1), e.sequence) > ($4, $5) \
+             ORDER BY COALESCE(a.lane_index, -1), e.sequence LIMIT $6",
+        )
+        .bind(run.0)
+        .bind(filter.lane.map(|l| l.0))
+        .bind(&filter.type_prefix)
+        .bind(after_lane)
+        .bind(after_seq)
+        .bind(limit + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut items = Vec::with_capacity(rows.len());
+        let mut positions = Vec::with_capacity(rows.len());
+        for row in &rows {
+            positions.push((
+                row.try_get::<i32, _>("lane_index")?,
+                row.try_get::<i64, _>("sequence")?,
+            ));
+            items.push(RunEvent {
+                event_id: row.try_get("id")?,
+                run_id: row.try_get("run_id")?,
+                run_agent_id: row.try_get("run_agent_id")?,
+                sequence: row.try_get("sequence")?,
+                event_type: row.try_get("event_type")?,
+                occurred_at: row.try_get("occurred_at")?,
+                case_key: row.try_get("case_key")?,
+                attempt: row.try_get("attempt")?,
+                step: row.try_get("step")?,
+                payload: row.try_get("payload")?,
+                summary: row.try_get("summary")?,
+            });
+        }
+        let next_cursor = if items.len() as i64 > limit {
+            items.truncate(limit as usize);
+            positions
+                .get(items.len() - 1)
+                .map(|(lane, seq)| format!("{lane}.{seq}"))
+        } else {
+            None
+        };
+        Ok(EventPage { items, next_cursor })
+    }
+}
+
+fn parse_cursor(cursor: &str) -> Result<(i32, i64), StoreError> {
+    let bad = || {
+        StoreError::InvalidInput(format!(
+            "`cursor` `{cursor}` is not a cursor this API returned"
+        ))
+    };
+    let (lane, seq) = cursor.split_once('.').ok_or_else(bad)?;
+    Ok((
+        lane.parse().map_err(|_| bad())?,
+        seq.parse().map_err(|_| bad())?,
+    ))
+}

@@ -1,0 +1,122 @@
+//! Records a case attempt's events: buffered, written in batches with
+//! gap-free per-lane sequence numbers, idempotent per (attempt, index), and
+//! with payloads over [`OFFLOAD_BYTES`] moved to artifact storage.
+
+use agentclash_agent::{AgentEvent, EventSink, SinkError};
+use agentclash_artifacts::ArtifactStore;
+use agentclash_core::{RunAgentId, RunId, WorkspaceId};
+use agentclash_store::Store;
+use agentclash_store::events::{EventStream, NewEvent};
+use async_trait::async_trait;
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+/// Payloads larger than this (encoded) are stored as artifacts.
+pub const OFFLOAD_BYTES: usize = 32 * 1024;
+/// Events buffered before a write is forced.
+const BATCH: usize = 64;
+/// Characters of an offloaded payload kept inline as a preview.
+const PREVIEW_CHARS: usize = 1024;
+
+/// Where one case attempt's events go.
+pub struct CaseRecorder {
+    store: Store,
+    artifacts: ArtifactStore,
+    ws: WorkspaceId,
+    run: RunId,
+    lane: RunAgentId,
+    case_key: String,
+    attempt: i32,
+    state: Mutex<Buffer>,
+}
+
+#[derive(Default)]
+struct Buffer {
+    pending: Vec<NewEvent>,
+    next_index: i32,
+}
+
+impl CaseRecorder {
+    /// A recorder for `attempt` (1-based) of `case_key` in `lane`.
+    pub fn new(
+        store: Store,
+        artifacts: ArtifactStore,
+        ws: WorkspaceId,
+        run: RunId,
+        lane: RunAgentId,
+        case_key: &str,
+        attempt: i32,
+    ) -> Self {
+        Self {
+            store,
+            artifacts,
+            ws,
+            run,
+            lane,
+            case_key: case_key.to_owned(),
+            attempt,
+            state: Mutex::new(Buffer::default()),
+        }
+    }
+
+    async fn offload(&self, payload: Value) -> Result<Value, SinkError> {
+        let encoded = payload.to_string();
+        if encoded.len() <= OFFLOAD_BYTES {
+            return Ok(payload);
+        }
+        let stored = self
+            .artifacts
+            .put(encoded.clone().into_bytes(), "application/json")
+            .await
+            .map_err(|e| SinkError(format!("storing a large payload: {e}")))?;
+        let preview: String = encoded.chars().take(PREVIEW_CHARS).collect();
+        Ok(
+            json!({"artifact": {"sha256": stored.sha256, "size": stored.size, "media_type": stored.media_type}, "preview": preview}),
+        )
+    }
+
+    async fn write(&self, state: &mut Buffer) -> Result<(), SinkError> {
+        if state.pending.is_empty() {
+            return Ok(());
+        }
+        let stream = EventStream {
+            run: self.run,
+            lane: self.lane,
+            case_key: &self.case_key,
+            attempt: self.attempt,
+        };
+        self.store
+            .append_events(self.ws, &stream, &state.pending)
+            .await
+            .map_err(|e| SinkError(e.to_string()))?;
+        state.pending.clear();
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl EventSink for CaseRecorder {
+    async fn emit(&self, event: AgentEvent) -> Result<(), SinkError> {
+        let payload = self.offload(event.payload).await?;
+        let mut state = self.state.lock().await;
+        let index = state.next_index;
+        state.next_index += 1;
+        state.pending.push(NewEvent {
+            event_type: event.event_type.to_owned(),
+            occurred_at: chrono::Utc::now(),
+            attempt_seq: index,
+            step: event.step.and_then(|s| i32::try_from(s).ok()),
+            payload,
+            summary: event.summary,
+        });
+        if state.pending.len() >= BATCH {
+            self.write(&mut state).await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&self) -> Result<(), SinkError> {
+        let mut state = self.state.lock().await;
+        self.write(&mut state).await
+    }
+}
