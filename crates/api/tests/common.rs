@@ -165,22 +165,30 @@ impl TestApi {
     /// per `(name, examples/deployments/<file>)`, sharing a provider account,
     /// runtime profile and ready build version.
     pub async fn runnable(&self, pack: &str, deployments: &[(&str, &str)]) -> RunInputs {
-        self.runnable_with(
-            pack,
-            deployments,
+        let options: Vec<(&str, serde_json::Value)> = deployments
+            .iter()
+            .map(|(name, file)| {
+                let text = example(&format!("deployments/{file}"));
+                (*name, serde_json::from_str(&text).expect("deployment JSON"))
+            })
+            .collect();
+        self.runnable_source(
+            &example(&format!("packs/{pack}")),
+            &options,
             serde_json::json!({"name": "test profile"}),
         )
         .await
     }
 
-    /// Like [`TestApi::runnable`] with a chosen runtime profile body.
-    pub async fn runnable_with(
+    /// Publishes `source` and creates one scripted deployment per
+    /// `(name, provider options)` with the runtime profile `profile` (a
+    /// `POST …/runtime-profiles` body).
+    pub async fn runnable_source(
         &self,
-        pack: &str,
-        deployments: &[(&str, &str)],
+        source: &str,
+        deployments: &[(&str, serde_json::Value)],
         profile: serde_json::Value,
     ) -> RunInputs {
-        let source = example(&format!("packs/{pack}"));
         let published = self
             .post_ok(
                 &self.ws_path("/challenge-packs"),
@@ -221,10 +229,7 @@ impl TestApi {
         )
         .await;
         let mut deployment_ids = Vec::new();
-        for (name, file) in deployments {
-            let options: serde_json::Value =
-                serde_json::from_str(&example(&format!("deployments/{file}")))
-                    .expect("deployment JSON");
+        for (name, options) in deployments {
             let created = self
                 .post_ok(
                     &self.ws_path("/deployments"),

@@ -1,13 +1,16 @@
-//! `agentclash-bench [RUNS] [CONCURRENCY]`: end-to-end throughput and latency
-//! of the run path (HTTP create → Postgres → Temporal → worker activities →
-//! Postgres) on this machine.
+//! `agentclash-bench [RUNS] [CONCURRENCY]`: end-to-end numbers of the run
+//! engine on this machine, with the scripted provider at zero latency.
 //!
 //! Starts its own Postgres and Temporal dev server (free ports, temporary
 //! directory, removed afterwards), serves the API in-process on loopback and
-//! runs one worker in-process, then creates RUNS wiring runs (default 200)
-//! with CONCURRENCY clients (default 16) and waits for each to complete.
-//! Prints create latency, create-to-completed latency, throughput and the
-//! process's peak resident memory.
+//! runs one worker in-process, then measures:
+//! 1. RUNS small runs (1 lane × 1 prompt_eval case) from CONCURRENCY clients:
+//!    create latency, create → completed latency, throughput;
+//! 2. a 200-case × 2-lane prompt_eval run, `POST /runs` → `completed`, 3 times;
+//! 3. per agent step, the time from the model call returning in the worker to
+//!    its event row in Postgres;
+//!
+//! and reports the process's peak resident memory.
 
 use agentclash_api::{AppState, TemporalHandle};
 use agentclash_config::{TemporalAddress, TemporalConfig};
@@ -73,8 +76,13 @@ async fn bench(stack: &Stack, runs: usize, concurrency: usize) -> anyhow::Result
     .with_rate_limits(0, 0);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move { axum_serve(listener, agentclash_api::app(state, 1 << 20)).await });
-    let worker = TestWorker::spawn_at(&stack.temporal_address(), store.clone(), TASK_QUEUE);
+    tokio::spawn(async move { axum_serve(listener, agentclash_api::app(state, 4 << 20)).await });
+    let worker = TestWorker::spawn_with(
+        &stack.temporal_address(),
+        store.clone(),
+        TASK_QUEUE,
+        WORKER_SLOTS,
+    );
     let tenant =
         agentclash_api::bootstrap_local(&store, "bench@agentclash.local", "bench-password").await?;
     let mut headers = reqwest::header::HeaderMap::new();
@@ -85,21 +93,30 @@ async fn bench(stack: &Stack, runs: usize, concurrency: usize) -> anyhow::Result
     let http = reqwest::Client::builder()
         .default_headers(headers)
         .build()?;
-    let base = format!("{base}/v1/workspaces/{}", tenant.workspace_id);
+    let api = Api {
+        http,
+        base: format!("{base}/v1/workspaces/{}", tenant.workspace_id),
+    };
+    let lanes = api.deployments(2).await?;
+    let small = api.publish(&prompt_eval_pack("bench-small", 1)).await?;
+    let large = api
+        .publish(&prompt_eval_pack("bench-large", LARGE_CASES))
+        .await?;
 
-    // Warm-up: one run so connections and caches exist before timing.
-    one_run(&http, &base).await?;
+    // Warm-up: connections, caches and the Temporal task queue.
+    api.run(&small, &lanes[..1]).await?;
 
+    // 1. Many small runs (1 lane × 1 case) from concurrent clients.
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     let per_client = runs.div_ceil(concurrency);
     for client in 0..concurrency {
         let n = per_client.min(runs.saturating_sub(client * per_client));
-        let (http, base) = (http.clone(), base.clone());
+        let (api, small, lane) = (api.clone(), small.clone(), lanes[0].clone());
         tasks.spawn(async move {
             let mut samples = Vec::with_capacity(n);
             for _ in 0..n {
-                samples.push(one_run(&http, &base).await?);
+                samples.push(api.run(&small, std::slice::from_ref(&lane)).await?);
             }
             anyhow::Ok(samples)
         });
@@ -107,15 +124,15 @@ async fn bench(stack: &Stack, runs: usize, concurrency: usize) -> anyhow::Result
     let mut create = Vec::new();
     let mut complete = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        for (c, e) in joined?? {
-            create.push(c);
-            complete.push(e);
+        for timing in joined?? {
+            create.push(timing.create);
+            complete.push(timing.total);
         }
     }
     let wall = started.elapsed();
-    drop(worker);
-
-    println!("run path benchmark: {runs} runs, {concurrency} concurrent clients, 1 worker");
+    println!(
+        "run path: {runs} runs of 1 lane × 1 prompt_eval case, {concurrency} concurrent clients, 1 worker"
+    );
     println!(
         "  throughput            {:.1} runs/s ({:.2} s wall)",
         runs as f64 / wall.as_secs_f64(),
@@ -123,6 +140,35 @@ async fn bench(stack: &Stack, runs: usize, concurrency: usize) -> anyhow::Result
     );
     report("create (POST …/runs)", &mut create);
     report("create → completed", &mut complete);
+
+    // 2. One large run: LARGE_CASES prompt_eval cases × 2 lanes.
+    println!(
+        "large run: {LARGE_CASES} prompt_eval cases × 2 lanes, scripted provider at zero latency"
+    );
+    let mut walls = Vec::new();
+    let mut last = None;
+    for _ in 0..3 {
+        let timing = api.run(&large, &lanes).await?;
+        println!(
+            "  POST /runs → completed  {:.2} s",
+            timing.total.as_secs_f64()
+        );
+        walls.push(timing.total);
+        last = Some(timing.run_id);
+    }
+    walls.sort();
+    println!("  median                  {:.2} s", walls[1].as_secs_f64());
+
+    // 3. Orchestration overhead per agent step: from the model call returning
+    //    in the worker (event time) to its event row in Postgres.
+    let run_id = last.context("a large run id")?;
+    let mut overhead = step_overhead(&store, &run_id).await?;
+    println!(
+        "agent step overhead (model call returned → event written to Postgres), {} steps:",
+        overhead.len()
+    );
+    report("per step", &mut overhead);
+    drop(worker);
     println!(
         "  peak RSS (api+worker+bench, one process)  {} MiB",
         peak_rss_kib() / 1024
@@ -130,44 +176,194 @@ async fn bench(stack: &Stack, runs: usize, concurrency: usize) -> anyhow::Result
     Ok(())
 }
 
-async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router) {
-    if let Err(e) = axum::serve(listener, app).await {
-        eprintln!("bench api server stopped: {e}");
+/// Cases of the large run.
+const LARGE_CASES: usize = 200;
+/// Activity slots of the benchmark worker.
+const WORKER_SLOTS: usize = 32;
+
+/// A prompt_eval pack with `cases` cases.
+fn prompt_eval_pack(slug: &str, cases: usize) -> String {
+    let mut yaml = format!(
+        r#"pack: {{slug: {slug}, name: Bench, family: bench}}
+version:
+  number: 1
+  execution_mode: prompt_eval
+  evaluation_spec:
+    name: bench
+    version_number: 1
+    judge_mode: deterministic
+    validators:
+      - {{key: answer, type: exact_match, target: final_output, expected_from: case.expectations.answer}}
+    scorecard:
+      strategy: weighted
+      dimensions:
+        - {{key: correctness, source: validators, validators: [answer]}}
+challenges:
+  - {{key: q, title: Question, category: bench, difficulty: easy, instructions: "What is {{{{n}}}} plus one?"}}
+input_sets:
+  - key: default
+    name: Default
+    cases:
+"#
+    );
+    for i in 0..cases {
+        yaml.push_str(&format!(
+            "      - {{case_key: c{i}, challenge_key: q, payload: {{n: {i}}}, expectations: [{{key: answer, kind: exact, value: \"{}\"}}]}}\n",
+            i + 1
+        ));
+    }
+    yaml
+}
+
+/// Timings of one run.
+struct RunTiming {
+    run_id: String,
+    create: Duration,
+    total: Duration,
+}
+
+/// The benchmark's API client.
+#[derive(Clone)]
+struct Api {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    async fn post(&self, path: &str, body: serde_json::Value) -> anyhow::Result<serde_json::Value> {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await?;
+        let status = r.status();
+        let json: serde_json::Value = r.json().await?;
+        if !status.is_success() {
+            bail!("POST {path}: {status} {json}");
+        }
+        Ok(json)
+    }
+
+    /// Publishes a pack; returns its version id.
+    async fn publish(&self, source: &str) -> anyhow::Result<String> {
+        let v = self
+            .post("/challenge-packs", serde_json::json!({"source": source}))
+            .await?;
+        Ok(v["id"].as_str().context("version id")?.to_owned())
+    }
+
+    /// `n` scripted deployments answering every case at once.
+    async fn deployments(&self, n: usize) -> anyhow::Result<Vec<String>> {
+        let account = self
+            .post(
+                "/provider-accounts",
+                serde_json::json!({"name": "bench", "provider": "scripted"}),
+            )
+            .await?;
+        let profile = self
+            .post(
+                "/runtime-profiles",
+                serde_json::json!({"name": "bench", "max_parallel_cases": 16}),
+            )
+            .await?;
+        let build = self
+            .post("/agent-builds", serde_json::json!({"name": "bench"}))
+            .await?;
+        let build_id = build["id"].as_str().context("build id")?;
+        let version = self
+            .post(
+                &format!("/agent-builds/{build_id}/versions"),
+                serde_json::json!({"policy": {"system_prompt": "Answer."}}),
+            )
+            .await?;
+        let version_id = version["id"].as_str().context("version id")?;
+        self.post(
+            &format!("/agent-build-versions/{version_id}/status"),
+            serde_json::json!({"status": "ready"}),
+        )
+        .await?;
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let d = self
+                .post(
+                    "/deployments",
+                    serde_json::json!({"name": format!("bench {i}"), "build_version_id": version_id,
+                        "runtime_profile_id": profile["id"], "provider_account_id": account["id"], "model": "scripted",
+                        "provider_options": {"scripted": {"default": {"text": "42"}}}}),
+                )
+                .await?;
+            ids.push(d["id"].as_str().context("deployment id")?.to_owned());
+        }
+        Ok(ids)
+    }
+
+    /// Creates a run and polls until it is terminal.
+    async fn run(&self, version: &str, deployments: &[String]) -> anyhow::Result<RunTiming> {
+        let t0 = Instant::now();
+        let created = self
+            .post(
+                "/runs",
+                serde_json::json!({"pack_version_id": version, "deployment_ids": deployments}),
+            )
+            .await?;
+        let create = t0.elapsed();
+        let id = created["id"].as_str().context("run id")?.to_owned();
+        loop {
+            let run: serde_json::Value = self
+                .http
+                .get(format!("{}/runs/{id}", self.base))
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            match run["status"].as_str() {
+                Some("completed") => {
+                    return Ok(RunTiming {
+                        run_id: id,
+                        create,
+                        total: t0.elapsed(),
+                    });
+                }
+                Some("failed" | "cancelled") => {
+                    bail!(
+                        "run {id} ended {}: {}",
+                        run["status"],
+                        run["failure_reason"]
+                    )
+                }
+                _ if t0.elapsed() > Duration::from_secs(300) => {
+                    bail!(
+                        "run {id} did not finish in 300 s (last seen: {})",
+                        run["status"]
+                    )
+                }
+                _ => tokio::time::sleep(Duration::from_millis(10)).await,
+            }
+        }
     }
 }
 
-/// Creates one run and polls until it is terminal; returns (create, end-to-end).
-async fn one_run(http: &reqwest::Client, base: &str) -> anyhow::Result<(Duration, Duration)> {
-    let t0 = Instant::now();
-    let created: serde_json::Value = http
-        .post(format!("{base}/runs"))
-        .json(&serde_json::json!({ "name": "bench" }))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let create = t0.elapsed();
-    let id = created["id"].as_str().context("run id")?.to_owned();
-    loop {
-        let run: serde_json::Value = http
-            .get(format!("{base}/runs/{id}"))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        match run["status"].as_str() {
-            Some("completed") => return Ok((create, t0.elapsed())),
-            Some("failed" | "cancelled") => bail!("run {id} ended {}", run["status"]),
-            _ if t0.elapsed() > Duration::from_secs(120) => {
-                bail!(
-                    "run {id} did not finish in 120 s (last seen: {})",
-                    run["status"]
-                )
-            }
-            _ => tokio::time::sleep(Duration::from_millis(50)).await,
-        }
+/// For every model call of a run: event time → row written.
+async fn step_overhead(store: &Store, run_id: &str) -> anyhow::Result<Vec<Duration>> {
+    let run: uuid::Uuid = run_id.parse()?;
+    let micros: Vec<i64> = sqlx::query_scalar(
+        "SELECT (EXTRACT(EPOCH FROM (recorded_at - occurred_at)) * 1000000)::bigint FROM run_events \
+         WHERE run_id = $1 AND event_type = 'model.call.completed'",
+    )
+    .bind(run)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(micros
+        .into_iter()
+        .map(|m| Duration::from_micros(u64::try_from(m).unwrap_or(0)))
+        .collect())
+}
+
+async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router) {
+    if let Err(e) = axum::serve(listener, app).await {
+        eprintln!("bench api server stopped: {e}");
     }
 }
 

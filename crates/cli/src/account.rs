@@ -67,7 +67,7 @@ pub fn auth(args: AuthArgs) -> anyhow::Result<ExitCode> {
                             "token {} created; it is shown only once:",
                             created["id"].as_str().unwrap_or("?")
                         );
-                        println!("{}", created["token"].as_str().unwrap_or_default());
+                        out!("{}", created["token"].as_str().unwrap_or_default());
                     }
                     Ok(ExitCode::SUCCESS)
                 }
@@ -113,7 +113,7 @@ async fn status(client: &ApiClient, settings: &Resolved, json: bool) -> anyhow::
             &json!({ "api_url": settings.api_url, "user": me, "workspace": settings.workspace }),
         )?;
     } else {
-        println!(
+        out!(
             "logged in to {} as {} (workspace {})",
             settings.api_url,
             me["email"].as_str().unwrap_or("?"),
@@ -328,7 +328,7 @@ pub fn workspace(args: WorkspaceArgs) -> anyhow::Result<ExitCode> {
                 if json {
                     print_value(&created)?;
                 } else {
-                    println!("{}", created["id"].as_str().unwrap_or_default());
+                    out!("{}", created["id"].as_str().unwrap_or_default());
                 }
                 Ok(ExitCode::SUCCESS)
             }

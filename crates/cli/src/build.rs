@@ -189,7 +189,7 @@ fn print_build(build: &Value, json: bool) -> anyhow::Result<()> {
             .map(|c| crate::output::cell(&v[*c]))
             .collect()
     });
-    println!();
+    out!();
     let header = ["VERSION", "ID", "STATUS", "UPDATED_AT"]
         .map(str::to_owned)
         .to_vec();

@@ -55,7 +55,7 @@ pub async fn show(
         print_value(&page)?;
     } else {
         for event in page["items"].as_array().into_iter().flatten() {
-            println!("{}", describe(&run, event));
+            out!("{}", describe(&run, event));
         }
         if let Some(next) = page["next_cursor"].as_str() {
             eprintln!("more: --cursor {next}");
@@ -163,9 +163,9 @@ async fn follow_run(
                     }
                     position.printed = sequence.or(position.printed);
                     if json {
-                        println!("{}", serde_json::to_string(event)?);
+                        out!("{}", serde_json::to_string(event)?);
                     } else {
-                        println!("{}", describe(&run, event));
+                        out!("{}", describe(&run, event));
                     }
                 }
                 match page["next_cursor"].as_str() {

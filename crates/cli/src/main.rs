@@ -1,6 +1,17 @@
 //! `agentclash`: the command line. Parses arguments, runs one command and
 //! turns its outcome into an exit code; the commands live in modules.
 
+/// `println!` for command output that ends the process quietly (exit 0)
+/// when stdout is closed early, e.g. `agentclash run events … | head`.
+macro_rules! out {
+    () => {
+        $crate::output::line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::line(format_args!($($arg)*))
+    };
+}
+
 mod account;
 mod agents;
 mod api;

@@ -10,7 +10,7 @@ pub fn print_table(rows: &[Vec<String>]) {
             .zip(&widths)
             .map(|(cell, w)| format!("{cell:<w$}  "))
             .collect();
-        println!("{}", line.trim_end());
+        out!("{}", line.trim_end());
     }
 }
 
@@ -78,7 +78,7 @@ pub fn cell(value: &serde_json::Value) -> String {
 
 /// Pretty JSON on stdout.
 pub fn print_value(value: &serde_json::Value) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    out!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
@@ -93,6 +93,18 @@ fn column_widths(rows: &[Vec<String>]) -> Vec<usize> {
                 .unwrap_or(0)
         })
         .collect()
+}
+
+/// Writes one line of command output; a closed stdout (the reader went away)
+/// ends the process with success instead of a panic.
+pub fn line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = writeln!(stdout, "{args}")
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
 }
 
 #[cfg(test)]

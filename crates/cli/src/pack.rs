@@ -41,7 +41,7 @@ pub fn run(args: PackArgs) -> anyhow::Result<ExitCode> {
                             } else {
                                 "already published"
                             };
-                            println!(
+                            out!(
                                 "{} version {} ({verb})",
                                 answer["slug"].as_str().unwrap_or("?"),
                                 answer["version"]
@@ -56,7 +56,7 @@ pub fn run(args: PackArgs) -> anyhow::Result<ExitCode> {
                             .into_iter()
                             .flatten()
                         {
-                            println!(
+                            out!(
                                 "{shown}:{}:{}: {}: {}: {}",
                                 d["line"],
                                 d["column"],
@@ -157,7 +157,7 @@ fn validate_file(file: &std::path::Path, strict: bool, json: bool) -> anyhow::Re
                 })
             })
             .collect();
-        println!(
+        out!(
             "{}",
             serde_json::to_string_pretty(
                 &json!({ "file": shown.to_string(), "valid": report.is_valid(), "diagnostics": diagnostics })
@@ -165,7 +165,7 @@ fn validate_file(file: &std::path::Path, strict: bool, json: bool) -> anyhow::Re
         );
     } else {
         for d in &report.diagnostics {
-            println!("{shown}:{d}");
+            out!("{shown}:{d}");
         }
         let errors = report.errors().count();
         let warnings = report.warnings().count();

@@ -135,7 +135,7 @@ pub fn print_created(noun: &str, created: &Value, json: bool) -> anyhow::Result<
         .map(|n| format!(" `{n}`"))
         .unwrap_or_default();
     eprintln!("{noun}{name} created");
-    println!("{id}");
+    out!("{id}");
     Ok(())
 }
 

@@ -194,9 +194,9 @@ fn print_run(run: &Run, json: bool) -> anyhow::Result<()> {
     if json {
         return print_value(&serde_json::to_value(run)?);
     }
-    println!("run {} {}", run.id, run.status);
+    out!("run {} {}", run.id, run.status);
     if let Some(reason) = run.rest.get("failure_reason").and_then(Value::as_str) {
-        println!("failure: {reason}");
+        out!("failure: {reason}");
     }
     let lanes = run.lanes();
     if !lanes.is_empty() {
@@ -214,6 +214,25 @@ fn print_run(run: &Run, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Characters of a final output shown in the cases table.
+const OUTPUT_CHARS: usize = 40;
+
+/// A final output on one line, shortened for the table.
+fn output_cell(value: &serde_json::Value) -> String {
+    let text = value.as_str().map_or_else(
+        || cell(value),
+        |s| s.split_whitespace().collect::<Vec<_>>().join(" "),
+    );
+    if text.chars().count() > OUTPUT_CHARS {
+        format!(
+            "{}…",
+            text.chars().take(OUTPUT_CHARS - 1).collect::<String>()
+        )
+    } else {
+        text
+    }
+}
+
 /// `run cases ID`: a table with the lane label of each case.
 async fn cases(client: &ApiClient, ws: &str, id: &str, json: bool) -> anyhow::Result<ExitCode> {
     let listed = client
@@ -225,7 +244,7 @@ async fn cases(client: &ApiClient, ws: &str, id: &str, json: bool) -> anyhow::Re
     }
     let run = client.get_run(ws, id).await?;
     let header = [
-        "LANE", "CASE", "STATUS", "STOP", "ATTEMPT", "STEPS", "TOOLS", "TOKENS", "MS",
+        "LANE", "CASE", "STATUS", "STOP", "ATTEMPT", "STEPS", "TOOLS", "TOKENS", "MS", "OUTPUT",
     ]
     .map(str::to_owned)
     .to_vec();
@@ -249,6 +268,7 @@ async fn cases(client: &ApiClient, ws: &str, id: &str, json: bool) -> anyhow::Re
                 cell(&case["tool_calls"]),
                 tokens,
                 cell(&case["duration_ms"]),
+                output_cell(&case["final_output"]),
             ]
         });
     print_table(&std::iter::once(header).chain(rows).collect::<Vec<_>>());

@@ -232,3 +232,22 @@ fn challenge_pack_init_writes_templates_that_validate_cleanly() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_reader_that_stops_early_does_not_make_the_cli_panic() {
+    use std::process::{Command, Stdio};
+    // Like `agentclash config show | head -0`: the pipe's reader is gone
+    // before the CLI writes its first line.
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_agentclash"))
+        .args(["config", "show"])
+        .env("AGENTCLASH_API_URL", "http://127.0.0.1:9")
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}

@@ -268,7 +268,7 @@ fn run_cancel_posts_and_cases_show_lane_labels() {
         (202, r#"{"id":"r1","status":"running"}"#),
         (
             200,
-            r#"{"items":[{"run_agent_id":"a1","case_key":"c1","status":"completed","stop_reason":"submitted","attempt":1,"steps":3,"tool_calls":2,"input_tokens":10,"output_tokens":5,"duration_ms":40}]}"#,
+            r#"{"items":[{"run_agent_id":"a1","case_key":"c1","status":"completed","stop_reason":"submitted","attempt":1,"steps":3,"tool_calls":2,"input_tokens":10,"output_tokens":5,"duration_ms":40,"final_output":"  the answer\n is  42 "}]}"#,
         ),
         (
             200,
@@ -294,8 +294,16 @@ fn run_cancel_posts_and_cases_show_lane_labels() {
             "3",
             "2",
             "10/5",
-            "40"
+            "40",
+            "the",
+            "answer",
+            "is",
+            "42"
         ]
+    );
+    assert!(
+        row.ends_with("the answer is 42"),
+        "outputs are shown on one line: {row}"
     );
     let seen = server.join().expect("server");
     assert_eq!(

@@ -157,6 +157,11 @@ impl TestWorker {
     /// Like [`TestWorker::spawn`] against the Temporal server at `address`
     /// (`host:port`).
     pub fn spawn_at(address: &str, store: Store, task_queue: &str) -> Self {
+        Self::spawn_with(address, store, task_queue, 8)
+    }
+
+    /// Like [`TestWorker::spawn_at`] with `slots` activities in flight.
+    pub fn spawn_with(address: &str, store: Store, task_queue: &str, slots: usize) -> Self {
         let state = tempfile::Builder::new()
             .prefix("agentclash-test-worker-")
             .tempdir()
@@ -187,7 +192,7 @@ impl TestWorker {
                     .expect("test worker connects to Temporal");
                 let sdk_runtime = temporalio_sdk::Runtime::from_current_tokio(Default::default())
                     .expect("temporal runtime");
-                let options = agentclash_workflows::worker_options(&task_queue, engine, 8)
+                let options = agentclash_workflows::worker_options(&task_queue, engine, slots)
                     .expect("worker options");
                 let mut worker = temporalio_sdk::Worker::new(&sdk_runtime, client, options)
                     .expect("worker builds");

@@ -6,8 +6,10 @@
 
 use crate::activities::{FailLaneInput, LanePlan, LaneTransition, RunActivities};
 use crate::case_activity::{CaseActivities, CaseActivityInput, MAX_CASE_ATTEMPTS};
-use crate::run_workflow::db_activity_options;
+use crate::run_workflow::db_local_options;
 use agentclash_core::RunAgentStatus;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::time::Duration;
 use temporalio_common::RetryPolicy;
 use temporalio_macros::{workflow, workflow_methods};
@@ -61,49 +63,57 @@ impl RunAgentWorkflow {
                 from,
                 to,
             };
-            ctx.execute_activity(
+            ctx.execute_local_activity(
                 RunActivities::transition_lane,
                 step,
-                db_activity_options(None),
+                db_local_options(None),
             )
             .await?;
         }
+        // A sliding window: `width` runners take the next case as soon as
+        // theirs is done. Workflow code is single-threaded and the order of
+        // completions comes from history, so this is deterministic on replay.
         let width = usize::try_from(plan.max_parallel_cases.max(1)).unwrap_or(1);
-        let mut cancelled = false;
-        for chunk in plan.case_keys.chunks(width) {
-            let calls = chunk.iter().map(|case_key| {
+        let queue = RefCell::new(plan.case_keys.iter().cloned().collect::<VecDeque<_>>());
+        let cancelled = Cell::new(false);
+        let runner = || async {
+            loop {
+                if cancelled.get() || ctx.cancellation_token().is_cancelled() {
+                    cancelled.set(true);
+                    return;
+                }
+                let Some(case_key) = queue.borrow_mut().pop_front() else {
+                    return;
+                };
                 let input = CaseActivityInput {
                     workspace_id: plan.lane.workspace_id,
                     run_id: plan.lane.run_id,
                     run_agent_id: plan.lane.run_agent_id,
-                    case_key: case_key.clone(),
+                    case_key,
                 };
-                ctx.execute_activity(CaseActivities::run_case, input, case_options())
-            });
-            for result in join_all(calls).await {
-                if let Err(error) = result {
-                    cancelled |=
-                        matches!(error, temporalio_sdk::ActivityExecutionError::Cancelled(_));
+                let result = ctx
+                    .execute_activity(CaseActivities::run_case, input, case_options())
+                    .await;
+                if let Err(temporalio_sdk::ActivityExecutionError::Cancelled(_)) = result {
+                    cancelled.set(true);
                 }
             }
-            if cancelled || ctx.cancellation_token().is_cancelled() {
-                cancelled = true;
-                break;
-            }
-        }
+        };
+        join_all((0..width.min(plan.case_keys.len().max(1))).map(|_| runner())).await;
+        let cancelled = cancelled.get() || ctx.cancellation_token().is_cancelled();
         // Fresh tokens: recording the end must happen even when cancelled.
-        let options = db_activity_options(Some(WorkflowCancellationToken::new()));
+        let options = db_local_options(Some(WorkflowCancellationToken::new()));
         if cancelled {
             let end = FailLaneInput {
                 lane: plan.lane.clone(),
                 reason: "cancelled".into(),
             };
             return Ok(ctx
-                .execute_activity(RunActivities::fail_lane, end, options)
+                .execute_local_activity(RunActivities::fail_lane, end, options)
                 .await?);
         }
         Ok(ctx
-            .execute_activity(RunActivities::finish_lane, plan.lane.clone(), options)
+            .execute_local_activity(RunActivities::finish_lane, plan.lane.clone(), options)
             .await?)
     }
 }

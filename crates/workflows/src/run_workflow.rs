@@ -11,7 +11,7 @@ use std::time::Duration;
 use temporalio_common::RetryPolicy;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ActivityCloseTimeouts, ActivityOptions, ChildWorkflowCancellationType, ChildWorkflowOptions,
+    ChildWorkflowCancellationType, ChildWorkflowOptions, LocalActivityOptions,
     WorkflowCancellationToken, WorkflowContext, WorkflowResult,
 };
 use temporalio_workflow::join_all;
@@ -50,17 +50,13 @@ impl RunWorkflow {
             to,
             reason: None,
         };
-        ctx.execute_activity(
-            RunActivities::transition_run,
-            step,
-            db_activity_options(None),
-        )
-        .await
-        .map(|_| ())
-        .map_err(|error| match error {
-            temporalio_sdk::ActivityExecutionError::Cancelled(_) => Interrupted::Cancelled,
-            other => Interrupted::Failed(format!("{from} → {to} failed: {other}")),
-        })
+        ctx.execute_local_activity(RunActivities::transition_run, step, db_local_options(None))
+            .await
+            .map(|_| ())
+            .map_err(|error| match error {
+                temporalio_sdk::ActivityExecutionError::Cancelled(_) => Interrupted::Cancelled,
+                other => Interrupted::Failed(format!("{from} → {to} failed: {other}")),
+            })
     }
 
     async fn lanes(
@@ -73,7 +69,7 @@ impl RunWorkflow {
             run_id: input.run_id,
         };
         let plans: Vec<LanePlan> = ctx
-            .execute_activity(RunActivities::plan_run, run, db_activity_options(None))
+            .execute_local_activity(RunActivities::plan_run, run, db_local_options(None))
             .await
             .map_err(|e| match e {
                 temporalio_sdk::ActivityExecutionError::Cancelled(_) => Interrupted::Cancelled,
@@ -135,13 +131,13 @@ impl RunWorkflow {
         };
         // A fresh token: recording the end must happen even when the
         // workflow itself is being cancelled.
-        let options = || db_activity_options(Some(WorkflowCancellationToken::new()));
+        let options = || db_local_options(Some(WorkflowCancellationToken::new()));
         if cancelled {
             let run = RunRef {
                 workspace_id: input.workspace_id,
                 run_id: input.run_id,
             };
-            ctx.execute_activity(RunActivities::cancel_open_cases, run, options())
+            ctx.execute_local_activity(RunActivities::cancel_open_cases, run, options())
                 .await?;
         }
         let end = FailRunInput {
@@ -151,26 +147,26 @@ impl RunWorkflow {
             cancelled,
         };
         Ok(ctx
-            .execute_activity(RunActivities::fail_run, end, options())
+            .execute_local_activity(RunActivities::fail_run, end, options())
             .await?)
     }
 }
 
-/// Database activities are short; when the database is down they retry with
-/// backoff capped at 5 s for up to 10 minutes, so a run resumes soon after
-/// Postgres comes back.
-pub(crate) fn db_activity_options(token: Option<WorkflowCancellationToken>) -> ActivityOptions {
-    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleAndStartToClose {
-        schedule_to_close: Duration::from_secs(600),
-        start_to_close: Duration::from_secs(30),
-    })
-    .retry_policy(
-        RetryPolicy::builder()
-            .initial_interval(Duration::from_millis(200))
-            .backoff_coefficient(2.0)
-            .maximum_interval(Duration::from_secs(5))
-            .build(),
-    )
-    .maybe_cancellation_token(token)
-    .build()
+/// Database steps are short, so they run as local activities (no task-queue
+/// round trip per step). When the database is down they retry with backoff
+/// capped at 5 s for up to 10 minutes, so a run resumes soon after Postgres
+/// comes back.
+pub(crate) fn db_local_options(token: Option<WorkflowCancellationToken>) -> LocalActivityOptions {
+    LocalActivityOptions::builder()
+        .start_to_close_timeout(Duration::from_secs(30))
+        .schedule_to_close_timeout(Duration::from_secs(600))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_millis(200))
+                .backoff_coefficient(2.0)
+                .maximum_interval(Duration::from_secs(5))
+                .build(),
+        )
+        .maybe_cancellation_token(token)
+        .build()
 }

@@ -33,7 +33,7 @@ pub fn show(
             String::new()
         };
         for line in tail_lines(&path, lines)? {
-            println!("{prefix}{line}");
+            out!("{prefix}{line}");
         }
         let offset = std::fs::metadata(&path).map_or(0, |m| m.len());
         followed.push(Followed {
@@ -85,7 +85,7 @@ impl Followed {
         while let Some(end) = self.partial.iter().position(|b| *b == b'\n') {
             let line: Vec<u8> = self.partial.drain(..=end).collect();
             let text = String::from_utf8_lossy(&line[..end]);
-            println!("{}{text}", self.prefix);
+            out!("{}{text}", self.prefix);
         }
         Ok(())
     }

@@ -67,7 +67,7 @@ fn up(layout: StackLayout) -> anyhow::Result<ExitCode> {
         })
         .collect();
     print_table(&rows);
-    println!("API: {}", stack.api_url());
+    out!("API: {}", stack.api_url());
     connect_cli(&stack)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -92,9 +92,9 @@ fn connect_cli(stack: &Stack) -> anyhow::Result<()> {
             path.display(),
             admin.workspace_id
         );
-        println!("web login: {} / {}", admin.email, admin.password);
+        out!("web login: {} / {}", admin.email, admin.password);
     } else {
-        println!(
+        out!(
             "web login: {} (password in {})",
             agentclash_localstack::LOCAL_ADMIN_EMAIL,
             stack.layout().admin_password_file().display()
@@ -106,7 +106,7 @@ fn connect_cli(stack: &Stack) -> anyhow::Result<()> {
 fn status(layout: StackLayout, json: bool) -> anyhow::Result<ExitCode> {
     let status = Stack::open(layout)?.status();
     if json {
-        println!("{}", serde_json::to_string_pretty(&status)?);
+        out!("{}", serde_json::to_string_pretty(&status)?);
     } else {
         let header = ["COMPONENT", "STATE", "PID", "ADDRESS", "HEALTHY"]
             .map(String::from)

@@ -1,0 +1,119 @@
+//! The original AgentClash authors' coding packs (`../shared/packs`), run by
+//! scripted agents through the whole engine. Skipped, with a message, where
+//! the shared directory is absent (a user's clone has none).
+
+mod common;
+
+use agentclash_testkit::{TestWorker, temporal_address};
+use common::start_with_tenant;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::time::Duration;
+
+fn shared_pack(name: &str) -> Option<String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/packs")
+        .join(name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(_) => {
+            eprintln!(
+                "SKIPPED: {} not found (the shared corpus is absent)",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+fn fixture(name: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("fixture JSON")
+}
+
+/// The command output of each lane's `exec` call, by lane label order.
+async fn exec_outputs(api: &common::TestApi, run: &Value) -> Vec<String> {
+    let id = run["id"].as_str().expect("id");
+    let events = api.all_events(id).await;
+    run["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .map(|lane| {
+            events
+                .iter()
+                .find(|e| {
+                    e["run_agent_id"] == lane["id"] && e["type"] == "sandbox.command.completed"
+                })
+                .map(|e| e["payload"]["stdout"].as_str().unwrap_or("").to_owned())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expr_eval_arena_runs_with_a_correct_and_a_buggy_agent() {
+    let Some(source) = shared_pack("expr-eval-arena.yaml") else {
+        return;
+    };
+    let (api, db) = start_with_tenant(&temporal_address(), 1 << 20).await;
+    let _worker = TestWorker::spawn(db.store.clone(), &api.task_queue);
+    let inputs = api
+        .runnable_source(
+            &source,
+            &[
+                ("correct", fixture("expr-eval-correct.json")),
+                ("buggy", fixture("expr-eval-buggy.json")),
+            ],
+            json!({"name": "arena"}),
+        )
+        .await;
+    let id = api.create_run(&inputs).await;
+    let run = api.wait_for_terminal(&id, Duration::from_secs(120)).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(exec_outputs(&api, &run).await, ["14 -3 5\n", "14 -4 5\n"]);
+    let (_, cases) = api
+        .get_json(&api.ws_path(&format!("/runs/{id}/cases")))
+        .await;
+    let outputs: Vec<Value> = cases["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| {
+            serde_json::from_str(c["final_output"].as_str().unwrap_or("null")).expect("JSON answer")
+        })
+        .collect();
+    assert_eq!(outputs[0]["division_semantics"], "truncate-toward-zero");
+    assert_eq!(outputs[1]["division_semantics"], "floor");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fibonacci_showcase_runs_with_a_scripted_agent() {
+    let Some(source) = shared_pack("fibonacci-e2e-showcase.yaml") else {
+        return;
+    };
+    let (api, db) = start_with_tenant(&temporal_address(), 1 << 20).await;
+    let _worker = TestWorker::spawn(db.store.clone(), &api.task_queue);
+    let inputs = api
+        .runnable_source(
+            &source,
+            &[("fib", fixture("fibonacci-correct.json"))],
+            json!({"name": "fib"}),
+        )
+        .await;
+    let id = api.create_run(&inputs).await;
+    let run = api.wait_for_terminal(&id, Duration::from_secs(120)).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(exec_outputs(&api, &run).await, ["0 1 55\n"]);
+    let (_, cases) = api
+        .get_json(&api.ws_path(&format!("/runs/{id}/cases")))
+        .await;
+    let case = &cases["items"][0];
+    assert_eq!(case["case_key"], "iterative-preferred");
+    assert_eq!(case["stop_reason"], "submitted");
+    let answer: Value =
+        serde_json::from_str(case["final_output"].as_str().expect("output")).expect("JSON");
+    assert_eq!(answer["sample_values"][2]["fib"], 55);
+}
