@@ -72,6 +72,16 @@ pub async fn serve(
     if let Some(key) = &config.secrets_key {
         state = state.with_secrets_key(key.expose());
     }
+    let artifacts = agentclash_artifacts::ArtifactConfig::from_env_map(
+        &|k| std::env::var(k).ok(),
+        config.artifact_store.dir().to_path_buf(),
+    )
+    .map_err(|e| e.to_string())
+    .and_then(|c| agentclash_artifacts::ArtifactStore::open(&c).map_err(|e| e.to_string()));
+    match artifacts {
+        Ok(store) => state = state.with_artifacts(store),
+        Err(e) => tracing::warn!(error = %e, "artifact downloads are disabled"),
+    }
     let app = routes::router(state, config.max_body_bytes);
     tracing::info!(addr = %config.bind, "agentclash-api listening");
     axum::serve(listener, app)

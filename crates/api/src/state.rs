@@ -23,6 +23,7 @@ pub struct AppState {
     pub(crate) login_throttle: Arc<LoginThrottle>,
     pub(crate) caller_limit: Arc<RateLimiter>,
     pub(crate) workspace_limit: Arc<RateLimiter>,
+    pub(crate) artifacts: Option<agentclash_artifacts::ArtifactStore>,
 }
 
 impl AppState {
@@ -37,6 +38,7 @@ impl AppState {
             login_throttle: Arc::new(LoginThrottle::default()),
             caller_limit: Arc::new(RateLimiter::new(DEFAULT_CALLER_PER_MINUTE)),
             workspace_limit: Arc::new(RateLimiter::new(DEFAULT_WORKSPACE_PER_MINUTE)),
+            artifacts: None,
         }
     }
 
@@ -45,6 +47,12 @@ impl AppState {
     pub fn with_rate_limits(mut self, per_caller: u32, per_workspace: u32) -> Self {
         self.caller_limit = Arc::new(RateLimiter::new(per_caller));
         self.workspace_limit = Arc::new(RateLimiter::new(per_workspace));
+        self
+    }
+
+    /// Enables artifact downloads from `store` (where the workers write).
+    pub fn with_artifacts(mut self, store: agentclash_artifacts::ArtifactStore) -> Self {
+        self.artifacts = Some(store);
         self
     }
 

@@ -217,6 +217,17 @@ fn rows() -> Vec<(&'static str, Build, [u16; 6])> {
             [401, 200, 200, 200, 200, 404],
         ),
         (
+            // A hash the workspace holds no row for is absent, for everyone.
+            "GET /v1/workspaces/{workspace_id}/artifacts/{sha256}",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/artifacts/{}", c.ws, "ab".repeat(32)),
+                    None,
+                )
+            },
+            [401, 404, 404, 404, 404, 404],
+        ),
+        (
             "GET /v1/workspaces/{workspace_id}/provider-accounts",
             |c| (format!("/v1/workspaces/{}/provider-accounts", c.ws), None),
             [401, 200, 200, 200, 200, 404],

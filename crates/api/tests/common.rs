@@ -17,9 +17,25 @@ pub struct TestApi {
     pub anonymous: reqwest::Client,
     pub tenant: agentclash_testkit::Tenant,
     pub task_queue: String,
+    /// Artifact storage the API serves downloads from; workers started with
+    /// [`TestApi::worker`] write there.
+    pub artifacts: std::sync::Arc<tempfile::TempDir>,
 }
 
 impl TestApi {
+    /// A worker on this API's task queue, writing artifacts where the API
+    /// reads them.
+    pub fn worker(&self, store: &Store) -> agentclash_testkit::TestWorker {
+        agentclash_testkit::TestWorker::spawn_with(
+            store.clone(),
+            &self.task_queue,
+            agentclash_testkit::TestWorkerOptions {
+                artifacts_dir: Some(self.artifacts.path().to_path_buf()),
+                ..Default::default()
+            },
+        )
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -100,12 +116,20 @@ pub async fn start(
     max_body: usize,
 ) -> TestApi {
     let task_queue = agentclash_testkit::unique_task_queue("api-test");
+    let artifacts = std::sync::Arc::new(tempfile::tempdir().expect("artifacts dir"));
+    let artifact_store = agentclash_artifacts::ArtifactStore::open(
+        &agentclash_artifacts::ArtifactConfig::Filesystem {
+            root: artifacts.path().to_path_buf(),
+        },
+    )
+    .expect("artifact store");
     let state = AppState::new(
         store,
         TemporalHandle::new(temporal_config(temporal_address, &task_queue)),
         task_queue.clone(),
     )
-    .with_secrets_key(&TEST_SECRETS_KEY);
+    .with_secrets_key(&TEST_SECRETS_KEY)
+    .with_artifacts(artifact_store);
     let base = serve(agentclash_api::app(state, max_body)).await;
     TestApi {
         base,
@@ -113,6 +137,7 @@ pub async fn start(
         anonymous: reqwest::Client::new(),
         tenant,
         task_queue,
+        artifacts,
     }
 }
 

@@ -345,3 +345,77 @@ fn marker_running(marker: &str) -> bool {
                 && !String::from_utf8_lossy(&cmd).contains("cargo")
         })
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_event_payloads_move_to_artifact_storage_once_and_download_whole() {
+    let (api, db) = start_with_tenant(&temporal_address(), 1 << 20).await;
+    let _worker = api.worker(&db.store);
+    let big = "x".repeat(40 * 1024);
+    let agent = json!({"scripted": {"responses": [
+        {"tool_calls": [{"name": "write_file", "arguments": {"path": "big.txt", "content": big}}]},
+        {"tool_calls": [{"name": "submit", "arguments": {"answer": "done"}}]}
+    ]}});
+    let inputs = api
+        .runnable_source(
+            &common::example("packs/rpn-calculator.yaml"),
+            &[("one", agent.clone()), ("two", agent)],
+            json!({"name": "big"}),
+        )
+        .await;
+    let run = api
+        .post_ok(
+            &api.ws_path("/runs"),
+            &json!({"pack_version_id": inputs.pack_version_id, "deployment_ids": inputs.deployment_ids, "case_keys": ["sum-and-product"]}),
+        )
+        .await;
+    let id = run["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        api.wait_for_terminal(&id, Duration::from_secs(60)).await["status"],
+        "completed"
+    );
+    let events = api.all_events(&id).await;
+    let started: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["type"] == "tool.call.started" && e["payload"]["artifact"].is_object())
+        .collect();
+    assert_eq!(
+        started.len(),
+        2,
+        "each lane's 40 KiB call is offloaded: {events:?}"
+    );
+    let hash = started[0]["payload"]["artifact"]["sha256"]
+        .as_str()
+        .expect("sha256");
+    assert_eq!(
+        started[1]["payload"]["artifact"]["sha256"], hash,
+        "identical content is stored once"
+    );
+    assert!(
+        started[0]["payload"]["preview"]
+            .as_str()
+            .is_some_and(|p| p.len() <= 1024)
+    );
+
+    let r = api
+        .http
+        .get_sent(api.ws_url(&format!("/artifacts/{hash}")))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let whole: Value = r.json().await.expect("JSON payload");
+    assert_eq!(
+        whole["arguments"]["content"].as_str().map(str::len),
+        Some(40 * 1024)
+    );
+    assert_eq!(whole["name"], "write_file");
+
+    // Another workspace cannot read it, even knowing the hash.
+    let stranger = db.tenant("stranger").await;
+    let r = common::client_with_token(&stranger.token)
+        .get_sent(api.url(&format!(
+            "/v1/workspaces/{}/artifacts/{hash}",
+            stranger.workspace.id
+        )))
+        .await;
+    assert_eq!(r.status(), 404);
+}

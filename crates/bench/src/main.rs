@@ -16,7 +16,7 @@ use agentclash_api::{AppState, TemporalHandle};
 use agentclash_config::{TemporalAddress, TemporalConfig};
 use agentclash_localstack::{Component, Stack, pick_free_port, random_hex};
 use agentclash_store::Store;
-use agentclash_testkit::TestWorker;
+use agentclash_testkit::{TestWorker, TestWorkerOptions};
 use anyhow::{Context, bail};
 use std::os::unix::fs::PermissionsExt as _;
 use std::time::{Duration, Instant};
@@ -78,10 +78,13 @@ async fn bench(stack: &Stack, runs: usize, concurrency: usize) -> anyhow::Result
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum_serve(listener, agentclash_api::app(state, 4 << 20)).await });
     let worker = TestWorker::spawn_with(
-        &stack.temporal_address(),
         store.clone(),
         TASK_QUEUE,
-        WORKER_SLOTS,
+        TestWorkerOptions {
+            address: stack.temporal_address(),
+            slots: WORKER_SLOTS,
+            artifacts_dir: None,
+        },
     );
     let tenant =
         agentclash_api::bootstrap_local(&store, "bench@agentclash.local", "bench-password").await?;

@@ -66,41 +66,31 @@ impl TemporalAddress {
     }
 }
 
-/// Where artifacts are stored.
+/// Where artifacts are stored on the local filesystem. S3-compatible
+/// storage is configured with the `ARTIFACTS_S3_*` variables instead (read
+/// by `agentclash-artifacts`), which then take precedence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArtifactStore {
     /// A directory on the local filesystem.
     Local(PathBuf),
-    /// An S3-compatible bucket with an optional key prefix.
-    S3 {
-        /// Bucket name.
-        bucket: String,
-        /// Key prefix inside the bucket ("" for none).
-        prefix: String,
-    },
 }
 
 impl ArtifactStore {
     /// What a valid value looks like.
-    pub const EXPECTED: &'static str =
-        "file:///absolute/path, an absolute path, or s3://bucket/prefix";
+    pub const EXPECTED: &'static str = "file:///absolute/path or an absolute path (for S3-compatible storage set ARTIFACTS_S3_BUCKET and the other ARTIFACTS_S3_* variables)";
 
-    /// Parses a `file://` URL, an absolute path or an `s3://` URL.
+    /// Parses a `file://` URL or an absolute path.
     pub fn parse(raw: &str) -> Option<Self> {
-        if let Some(rest) = raw.strip_prefix("s3://") {
-            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            let ok = !bucket.is_empty()
-                && bucket
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-".contains(c));
-            return ok.then(|| Self::S3 {
-                bucket: bucket.to_owned(),
-                prefix: prefix.trim_matches('/').to_owned(),
-            });
-        }
         let path = raw.strip_prefix("file://").unwrap_or(raw);
         path.starts_with('/')
             .then(|| Self::Local(PathBuf::from(path)))
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &std::path::Path {
+        match self {
+            Self::Local(path) => path,
+        }
     }
 }
 
@@ -235,10 +225,8 @@ mod tests {
         );
         assert_eq!(
             ArtifactStore::parse("s3://bucket/runs/"),
-            Some(ArtifactStore::S3 {
-                bucket: "bucket".into(),
-                prefix: "runs".into()
-            })
+            None,
+            "S3 is configured with ARTIFACTS_S3_*"
         );
         assert!(ArtifactStore::parse("relative/path").is_none());
         assert!(ArtifactStore::parse("s3://").is_none());

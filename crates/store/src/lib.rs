@@ -6,6 +6,7 @@
 //! same transaction.
 
 pub mod agents;
+pub mod artifacts;
 pub mod device;
 mod error;
 pub mod events;

@@ -123,6 +123,28 @@ impl TestDb {
 /// tests seal with the same key.
 pub const TEST_SECRETS_KEY: [u8; 32] = [7; 32];
 
+/// How a [`TestWorker`] is set up.
+#[derive(Debug, Clone)]
+pub struct TestWorkerOptions {
+    /// Temporal frontend (`host:port`); the shared test server by default.
+    pub address: String,
+    /// Activities in flight at once.
+    pub slots: usize,
+    /// Where large payloads go (the API under test may read them); a
+    /// private directory when `None`.
+    pub artifacts_dir: Option<std::path::PathBuf>,
+}
+
+impl Default for TestWorkerOptions {
+    fn default() -> Self {
+        Self {
+            address: temporal_address(),
+            slots: 8,
+            artifacts_dir: None,
+        }
+    }
+}
+
 /// The shared Temporal dev server's address (`host:port`).
 pub fn temporal_address() -> String {
     harness_var(TEMPORAL_ADDRESS_VAR)
@@ -157,11 +179,24 @@ impl TestWorker {
     /// Like [`TestWorker::spawn`] against the Temporal server at `address`
     /// (`host:port`).
     pub fn spawn_at(address: &str, store: Store, task_queue: &str) -> Self {
-        Self::spawn_with(address, store, task_queue, 8)
+        Self::spawn_with(
+            store,
+            task_queue,
+            TestWorkerOptions {
+                address: address.to_owned(),
+                ..TestWorkerOptions::default()
+            },
+        )
     }
 
-    /// Like [`TestWorker::spawn_at`] with `slots` activities in flight.
-    pub fn spawn_with(address: &str, store: Store, task_queue: &str, slots: usize) -> Self {
+    /// A worker set up by `options`.
+    pub fn spawn_with(store: Store, task_queue: &str, options: TestWorkerOptions) -> Self {
+        let TestWorkerOptions {
+            address,
+            slots,
+            artifacts_dir,
+        } = options;
+        let address = address.as_str();
         let state = tempfile::Builder::new()
             .prefix("agentclash-test-worker-")
             .tempdir()
@@ -169,7 +204,7 @@ impl TestWorker {
         let engine_config = agentclash_workflows::EngineConfig {
             sandbox_root: state.path().join("sandboxes"),
             artifacts: agentclash_artifacts::ArtifactConfig::Filesystem {
-                root: state.path().join("artifacts"),
+                root: artifacts_dir.unwrap_or_else(|| state.path().join("artifacts")),
             },
             secrets_key: Some(TEST_SECRETS_KEY),
             allow_private_network: true,

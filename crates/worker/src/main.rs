@@ -3,7 +3,6 @@
 //! and polls until SIGTERM, then lets in-flight tasks finish.
 
 use agentclash_artifacts::ArtifactConfig;
-use agentclash_config::ArtifactStore;
 use agentclash_config::{
     ProcessEnv, WorkerConfig, exit_on_config_error, init_logging, shutdown_signal,
 };
@@ -98,16 +97,14 @@ async fn connect_temporal(config: &WorkerConfig) -> anyhow::Result<temporalio_cl
 }
 
 /// The engine's settings from the worker's configuration. Artifacts go to
-/// `ARTIFACT_STORE` (a directory), or to S3 when `ARTIFACTS_S3_*` is set.
+/// S3-compatible storage when `ARTIFACTS_S3_*` is set, else to
+/// `ARTIFACT_STORE`.
 fn engine_config(config: &WorkerConfig) -> anyhow::Result<EngineConfig> {
-    let artifacts = match &config.artifact_store {
-        ArtifactStore::Local(root) => ArtifactConfig::Filesystem { root: root.clone() },
-        ArtifactStore::S3 { .. } => ArtifactConfig::from_env_map(
-            &|k| std::env::var(k).ok(),
-            config.sandbox_root.join("artifacts"),
-        )
-        .context("ARTIFACT_STORE is s3://…; configure the bucket with ARTIFACTS_S3_*")?,
-    };
+    let artifacts = ArtifactConfig::from_env_map(
+        &|k| std::env::var(k).ok(),
+        config.artifact_store.dir().to_path_buf(),
+    )
+    .context("artifact storage")?;
     Ok(EngineConfig {
         sandbox_root: config.sandbox_root.clone(),
         artifacts,

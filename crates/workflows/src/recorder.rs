@@ -6,6 +6,7 @@ use agentclash_agent::{AgentEvent, EventSink, SinkError};
 use agentclash_artifacts::ArtifactStore;
 use agentclash_core::{RunAgentId, RunId, WorkspaceId};
 use agentclash_store::Store;
+use agentclash_store::artifacts::NewArtifact;
 use agentclash_store::events::{EventStream, NewEvent};
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -69,6 +70,25 @@ impl CaseRecorder {
             .put(encoded.clone().into_bytes(), "application/json")
             .await
             .map_err(|e| SinkError(format!("storing a large payload: {e}")))?;
+        let location = self
+            .artifacts
+            .location(&stored.sha256)
+            .map_err(|e| SinkError(format!("locating a stored payload: {e}")))?;
+        self.store
+            .record_artifact(
+                self.ws,
+                &NewArtifact {
+                    run: Some(self.run),
+                    lane: Some(self.lane),
+                    name: "event-payload",
+                    media_type: &stored.media_type,
+                    size_bytes: i64::try_from(stored.size).unwrap_or(i64::MAX),
+                    content_hash: &stored.sha256,
+                    storage_key: location.as_ref(),
+                },
+            )
+            .await
+            .map_err(|e| SinkError(e.to_string()))?;
         let preview: String = encoded.chars().take(PREVIEW_CHARS).collect();
         Ok(
             json!({"artifact": {"sha256": stored.sha256, "size": stored.size, "media_type": stored.media_type}, "preview": preview}),

@@ -1,6 +1,7 @@
 //! Route table and layer stack.
 
 pub(crate) mod agents;
+mod artifacts;
 mod device;
 mod health;
 pub(crate) mod identity;
@@ -107,7 +108,8 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(agents::archive_deployment))
         .routes(routes!(runs::cancel))
         .routes(routes!(runs::events))
-        .routes(routes!(runs::cases));
+        .routes(routes!(runs::cases))
+        .routes(routes!(artifacts::download));
     let (routes, mut doc) = registered.split_for_parts();
     // After the routes are in: the modifier walks every operation.
     CommonResponses.modify(&mut doc);
