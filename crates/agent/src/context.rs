@@ -31,6 +31,10 @@ pub enum ContextError {
     /// The case names a challenge the pack lacks.
     #[error("case `{0}` names unknown challenge `{1}`")]
     Challenge(String, String),
+    /// Files to stage (`payload.workspace_files`, a `workspace` input) are
+    /// not a list of `{path, content}` strings under `/workspace`.
+    #[error("case `{0}`: {1}")]
+    Workspace(String, String),
 }
 
 impl<'a> CaseRef<'a> {
@@ -119,8 +123,9 @@ impl<'a> CaseRef<'a> {
     }
 
     /// Files to place in the sandbox before the agent starts: the context
-    /// files and every input that names a path.
-    pub fn staged_files(&self) -> Vec<(String, Vec<u8>)> {
+    /// files, `payload.workspace_files`, `workspace` inputs (format spec
+    /// §4.3) and every other input that names a path.
+    pub fn staged_files(&self) -> Result<Vec<(String, Vec<u8>)>, ContextError> {
         let context = self.benchmark_context();
         let pretty = |v: &Value| serde_json::to_vec_pretty(v).unwrap_or_default();
         let mut files = vec![
@@ -141,14 +146,52 @@ impl<'a> CaseRef<'a> {
                 pretty(&json!({"cases": [context["case"]]})),
             ),
         ];
+        if let Some(list) = self.case.payload.get("workspace_files") {
+            files.extend(self.workspace_files("payload.workspace_files", list)?);
+        }
         for input in &self.case.inputs {
-            if let (Some(path), Some(value)) = (&input.path, &input.value)
+            if input.kind == "workspace" {
+                let what = format!("workspace input `{}`", input.key);
+                files.extend(
+                    self.workspace_files(&what, input.value.as_ref().unwrap_or(&Value::Null))?,
+                );
+            } else if let (Some(path), Some(value)) = (&input.path, &input.value)
                 && let Ok(target) = crate::tools::confine(path)
             {
                 files.push((target, format_value(value).into_bytes()));
             }
         }
-        files
+        Ok(files)
+    }
+
+    /// A list of `{path, content}` as files to stage.
+    fn workspace_files(
+        &self,
+        what: &str,
+        list: &Value,
+    ) -> Result<Vec<(String, Vec<u8>)>, ContextError> {
+        let bad = |why: String| {
+            ContextError::Workspace(self.case.case_key.clone(), format!("{what} {why}"))
+        };
+        let items = list
+            .as_array()
+            .ok_or_else(|| bad("must be a list of {path, content}".into()))?;
+        items
+            .iter()
+            .map(|item| {
+                match (
+                    item.get("path").and_then(Value::as_str),
+                    item.get("content").and_then(Value::as_str),
+                ) {
+                    (Some(path), Some(content)) => Ok((
+                        crate::tools::confine(path)
+                            .map_err(|e| bad(format!("has a bad path: {e}")))?,
+                        content.as_bytes().to_vec(),
+                    )),
+                    _ => Err(bad("must be a list of {path, content} strings".into())),
+                }
+            })
+            .collect()
     }
 }
 

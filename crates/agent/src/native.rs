@@ -8,7 +8,7 @@ use crate::events::{AgentEvent, EventSink};
 use crate::limits::{Budget, StopReason};
 use crate::recording::RecordingSandbox;
 use crate::tools::{ToolConfig, ToolEnv, ToolOutcome, ToolSet};
-use agentclash_providers::{ChatResponse, DeltaSink, Message, ProviderError, ToolCall};
+use agentclash_providers::{ChatResponse, DeltaSink, ErrorClass, Message, ProviderError, ToolCall};
 use agentclash_sandbox::Sandbox;
 use serde_json::{Value, json};
 
@@ -88,14 +88,32 @@ pub(crate) async fn model_step(
         flushed: Vec::new(),
     };
     let allowance = budget.step_allowance();
+    let started = std::time::Instant::now();
     let call = tokio::select! {
         biased;
         () = input.cancel.cancelled() => return Ok(Err((StopReason::Cancelled, None, None))),
         r = tokio::time::timeout(allowance, input.model.call(messages, tools, allowance, &mut deltas)) => r,
     };
     deltas.drain().await?;
+    // The router's own per-attempt limit is the same allowance and may fire
+    // first: that is this step running out of time, not a provider outage.
+    let provider_timed_out =
+        |e: &ProviderError| e.class == ErrorClass::Timeout && started.elapsed() >= allowance;
     let response = match call {
-        Err(_) => {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) if !provider_timed_out(&e) => {
+            sink.emit(
+                AgentEvent::new(
+                    "model.call.failed",
+                    Some(step),
+                    json!({"error": e.to_string(), "class": e.class.as_str(), "status": e.status}),
+                )
+                .summary(format!("step {step}: {}", e.class.as_str())),
+            )
+            .await?;
+            return provider_failure(e).map(Err);
+        }
+        Ok(Err(_)) | Err(_) => {
             sink.emit(AgentEvent::new(
                 "model.call.failed",
                 Some(step),
@@ -108,19 +126,6 @@ pub(crate) async fn model_step(
                 Some("the model call exceeded the step or case time limit".into()),
             )));
         }
-        Ok(Err(e)) => {
-            sink.emit(
-                AgentEvent::new(
-                    "model.call.failed",
-                    Some(step),
-                    json!({"error": e.to_string(), "class": e.class.as_str(), "status": e.status}),
-                )
-                .summary(format!("step {step}: {}", e.class.as_str())),
-            )
-            .await?;
-            return provider_failure(e).map(Err);
-        }
-        Ok(Ok(r)) => r,
     };
     let cost = input.model.cost(&response);
     budget.record_call(
@@ -140,6 +145,8 @@ pub(crate) async fn model_step(
         .summary(format!("step {step}: {} tool call(s), {} tokens", response.tool_calls.len(), response.usage.input_tokens + response.usage.output_tokens)),
     )
     .await?;
+    // Durable at once: live viewers see the answer before the tools run.
+    sink.flush().await?;
     Ok(Ok(response))
 }
 
@@ -153,7 +160,7 @@ pub async fn run(
     tool_config: ToolConfig,
 ) -> Result<LoopEnd, CaseError> {
     let recorded = RecordingSandbox::new(sandbox, sink);
-    for (path, bytes) in case.staged_files() {
+    for (path, bytes) in case.staged_files()? {
         recorded
             .write_file(&path, &bytes)
             .await
@@ -198,6 +205,8 @@ pub async fn run(
             messages.push(Message::user(REMINDER));
             continue;
         }
+        // The limit is two replies without a tool call in a row.
+        reminded = false;
         let alone = response.tool_calls.len() == 1;
         let env = ToolEnv {
             sandbox: Some(&recorded),
@@ -206,6 +215,7 @@ pub async fn run(
         for call in &response.tool_calls {
             if call.name == "submit" {
                 let (outcome, answer) = submit(call, alone);
+                tool_started(sink, step, call).await?;
                 record_tool(sink, step, call, &outcome).await?;
                 messages.push(Message::tool(call.id.clone(), outcome.content.to_string()));
                 if let Some(answer) = answer {
@@ -217,11 +227,7 @@ pub async fn run(
                 return Ok((stop, None, None));
             }
             budget.tool_calls += 1;
-            sink.emit(
-                AgentEvent::new("tool.call.started", Some(step), json!({"tool_call_id": call.id, "name": call.name, "arguments": call.arguments}))
-                    .summary(format!("step {step}: {}", call.name)),
-            )
-            .await?;
+            tool_started(sink, step, call).await?;
             let allowance = budget.step_allowance();
             let outcome = tokio::select! {
                 biased;
@@ -257,6 +263,19 @@ fn submit(call: &ToolCall, alone: bool) -> (ToolOutcome, Option<String>) {
             None,
         ),
     }
+}
+
+async fn tool_started(sink: &dyn EventSink, step: u32, call: &ToolCall) -> Result<(), CaseError> {
+    sink.emit(
+        AgentEvent::new(
+            "tool.call.started",
+            Some(step),
+            json!({"tool_call_id": call.id, "name": call.name, "arguments": call.arguments}),
+        )
+        .summary(format!("step {step}: {}", call.name)),
+    )
+    .await?;
+    Ok(())
 }
 
 async fn record_tool(

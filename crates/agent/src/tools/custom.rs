@@ -2,7 +2,9 @@
 //! delegate to a primitive or another custom tool) and mock tools.
 
 use super::{MAX_DELEGATION_DEPTH, ToolOutcome};
-use agentclash_packs::model::{CustomTool, MockStrategy, MockTool, ToolImplementation};
+use agentclash_packs::model::{
+    ComposedTool, CustomTool, MockStrategy, MockTool, ToolImplementation,
+};
 #[cfg(test)]
 use serde_json::json;
 use serde_json::{Map, Value};
@@ -10,8 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Whether a custom tool can run under the current policy: its delegation
 /// chain ends at a registered primitive or a mock within the depth limit,
-/// without a cycle, and every secret it names exists. Tools that cannot are
-/// dropped from the catalogue (format spec §3.5.2, §3.8).
+/// without a cycle, and every secret it names exists and is only sent by
+/// `http_request` (never written to a file). Tools that cannot are dropped
+/// from the catalogue (format spec §3.5.2, §3.8).
 pub fn resolvable(
     tool: &CustomTool,
     all: &BTreeMap<String, CustomTool>,
@@ -28,10 +31,12 @@ pub fn resolvable(
         if seen.contains(&current.name.as_str()) || seen.len() >= MAX_DELEGATION_DEPTH {
             return false;
         }
-        if !secret_names(&Value::Object(composed.args.clone()))
-            .iter()
-            .all(|name| secrets.contains_key(name))
-        {
+        let names = secret_names(&Value::Object(composed.args.clone()));
+        if !names.is_empty() && !may_use_secrets(composed) {
+            tracing::warn!(tool = %current.name, "secrets are only allowed for http_request without output_path; tool disabled");
+            return false;
+        }
+        if !names.iter().all(|name| secrets.contains_key(name)) {
             return false;
         }
         seen.push(&current.name);
@@ -39,6 +44,49 @@ pub fn resolvable(
             Some(next) => current = next,
             None => return registered.contains(composed.primitive.as_str()),
         }
+    }
+}
+
+/// Secrets may only travel in an HTTP request whose answer is not saved to
+/// the workspace (format spec §3.8).
+fn may_use_secrets(composed: &ComposedTool) -> bool {
+    let writes_file = composed
+        .args
+        .get("output_path")
+        .is_some_and(|p| !p.is_null() && p.as_str() != Some(""));
+    composed.primitive == "http_request" && !writes_file
+}
+
+/// Replaces every value of a secret that `composed` sends by `[redacted]`
+/// in the strings of `content`.
+pub fn redact_secrets(
+    content: &mut Value,
+    composed: &ComposedTool,
+    secrets: &BTreeMap<String, String>,
+) {
+    let values: Vec<&str> = secret_names(&Value::Object(composed.args.clone()))
+        .iter()
+        .filter_map(|name| secrets.get(name))
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .collect();
+    if !values.is_empty() {
+        redact_strings(content, &values);
+    }
+}
+
+fn redact_strings(value: &mut Value, secrets: &[&str]) {
+    match value {
+        Value::String(s) => {
+            for secret in secrets {
+                if s.contains(secret) {
+                    *s = s.replace(secret, "[redacted]");
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_strings(v, secrets)),
+        Value::Object(map) => map.values_mut().for_each(|v| redact_strings(v, secrets)),
+        _ => {}
     }
 }
 

@@ -13,16 +13,20 @@ use std::time::Duration;
 const MAX_REQUEST_BODY: usize = 1024 * 1024;
 const MAX_RESPONSE_BODY: usize = 5 * 1024 * 1024;
 const MAX_REDIRECTS: usize = 5;
-const REDACTED_HEADERS: [&str; 8] = [
-    "authorization",
-    "cookie",
-    "set-cookie",
-    "x-api-key",
-    "api-key",
-    "token",
-    "proxy-authorization",
-    "x-auth-token",
+/// Response headers whose (lower-case) name contains one of these are
+/// authentication-like and shown as `[redacted]`: the spec's list
+/// (authorization, cookie, set-cookie, x-api-key, api-key, token, …) is
+/// open-ended, and vendors spell them many ways (`x-amz-security-token`,
+/// `x-goog-api-key`, `x-session-id`).
+const REDACTED_HEADER_PARTS: [&str; 8] = [
+    "auth", "cookie", "token", "api-key", "apikey", "secret", "session", "password",
 ];
+
+fn is_auth_like(header: &str) -> bool {
+    REDACTED_HEADER_PARTS
+        .iter()
+        .any(|part| header.contains(part))
+}
 
 /// Whether `ip` lies in the CIDR block `cidr` (`10.0.0.0/8`, `fd00::/8`).
 pub fn cidr_contains(cidr: &str, ip: IpAddr) -> bool {
@@ -178,7 +182,7 @@ async fn send(
         .headers()
         .iter()
         .map(|(k, v)| {
-            let shown = if REDACTED_HEADERS.contains(&k.as_str()) {
+            let shown = if is_auth_like(k.as_str()) {
                 "[redacted]".to_owned()
             } else {
                 v.to_str().unwrap_or("").to_owned()

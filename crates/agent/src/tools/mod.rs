@@ -100,7 +100,10 @@ pub const MAX_DELEGATION_DEPTH: usize = 8;
 pub struct ToolSet {
     registered: BTreeSet<&'static str>,
     visible_primitives: Vec<&'static str>,
+    /// Every runnable custom tool (composed tools may call hidden ones).
     custom: BTreeMap<String, CustomTool>,
+    /// The custom tools the model sees (the deployment may hide some).
+    visible_custom: BTreeSet<String>,
     network_permitted: bool,
     allowlist: Vec<String>,
     secrets: BTreeMap<String, String>,
@@ -161,6 +164,7 @@ impl ToolSet {
             registered,
             visible_primitives,
             custom: BTreeMap::new(),
+            visible_custom: BTreeSet::new(),
             network_permitted,
             allowlist: config.network_allowlist,
             secrets: config.secrets,
@@ -174,13 +178,18 @@ impl ToolSet {
         for tool in &config.tools.custom {
             let shadows = set.registered.contains(tool.name.as_str())
                 || agentclash_packs::model::PRIMITIVES.contains(&tool.name.as_str());
-            let denied = config.deployment_denied.iter().any(|d| d == &tool.name);
-            if !shadows
-                && !denied
-                && custom::resolvable(tool, &all_custom, &set.registered, &set.secrets)
-            {
-                set.custom.insert(tool.name.clone(), tool.clone());
+            if shadows || !custom::resolvable(tool, &all_custom, &set.registered, &set.secrets) {
+                tracing::debug!(tool = %tool.name, "custom tool disabled for this case");
+                continue;
             }
+            if !hidden(
+                &tool.name,
+                &config.deployment_allowed,
+                &config.deployment_denied,
+            ) {
+                set.visible_custom.insert(tool.name.clone());
+            }
+            set.custom.insert(tool.name.clone(), tool.clone());
         }
         set
     }
@@ -192,7 +201,11 @@ impl ToolSet {
             .iter()
             .filter_map(|name| schemas::primitive_spec(name))
             .collect();
-        for tool in self.custom.values() {
+        for tool in self
+            .custom
+            .values()
+            .filter(|t| self.visible_custom.contains(&t.name))
+        {
             specs.push(ToolSpec {
                 name: tool.name.clone(),
                 description: tool.description.clone(),
@@ -207,7 +220,7 @@ impl ToolSet {
 
     /// Whether `name` is a tool the model may call.
     pub fn is_visible(&self, name: &str) -> bool {
-        self.visible_primitives.contains(&name) || self.custom.contains_key(name)
+        self.visible_primitives.contains(&name) || self.visible_custom.contains(name)
     }
 
     /// Runs one model-requested call (never `submit`, which the loop handles).
@@ -265,6 +278,9 @@ impl ToolSet {
                             outcome.content =
                                 json!({ "error": format!("{name} failed: {message}") });
                         }
+                        // The model must never see a secret, even echoed back
+                        // by a server or quoted in an error.
+                        custom::redact_secrets(&mut outcome.content, composed, &self.secrets);
                         if outcome.resolved.is_none() {
                             outcome.resolved = Some((composed.primitive.clone(), chain.clone()));
                         }

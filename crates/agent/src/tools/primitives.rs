@@ -281,9 +281,21 @@ async fn query_sql(
     }
     let query = required(args, "query")?;
     let db = required(args, "database_path")?;
+    if db.starts_with('-') {
+        return Err("argument `database_path` must not start with `-`".into());
+    }
+    // `-safe` refuses the shell's dot-commands and functions that run
+    // programs or touch other files (`.shell`, `.system`, `writefile()`):
+    // a data tool must not be a way around `allow_shell`.
     let out = run_in(
         sandbox,
-        vec!["sqlite3".into(), "-json".into(), db.into(), query.into()],
+        vec![
+            "sqlite3".into(),
+            "-safe".into(),
+            "-json".into(),
+            db.into(),
+            query.into(),
+        ],
         None,
         timeout,
     )
@@ -329,6 +341,7 @@ enum CommandTool {
 }
 
 /// (marker file, framework, test command, build command), in detection order.
+/// `package.json` counts only when it defines the script the tool runs.
 const DETECTION: [(&str, &str, &str, &str); 5] = [
     ("package.json", "npm", "npm run test", "npm run build"),
     ("go.mod", "go", "go test ./...", "go build ./..."),
@@ -359,20 +372,20 @@ async fn command_tool(
         None | Some(Value::Null) => {
             let mut found = None;
             for (marker, framework, test, build) in DETECTION {
-                if sandbox
-                    .read_file(&format!("/workspace/{marker}"))
-                    .await
-                    .is_ok()
-                {
-                    let cmd = match which {
-                        CommandTool::Test => test,
-                        CommandTool::Build => build,
-                    };
-                    found = Some((framework.to_owned(), "auto", Command::Shell(cmd.to_owned())));
-                    break;
+                let Ok(contents) = sandbox.read_file(&format!("/workspace/{marker}")).await else {
+                    continue;
+                };
+                let (cmd, script) = match which {
+                    CommandTool::Test => (test, "test"),
+                    CommandTool::Build => (build, "build"),
+                };
+                if marker == "package.json" && !has_npm_script(&contents, script) {
+                    continue;
                 }
+                found = Some((framework.to_owned(), "auto", Command::Shell(cmd.to_owned())));
+                break;
             }
-            found.ok_or("no command given and no project file (package.json, go.mod, Cargo.toml, pyproject.toml, Makefile) found in /workspace")?
+            found.ok_or("no command given and no project file (package.json with a matching script, go.mod, Cargo.toml, pyproject.toml, Makefile) found in /workspace")?
         }
         Some(Value::String(s)) if !s.trim().is_empty() => {
             ("custom".to_owned(), "shell", Command::Shell(s.clone()))
@@ -425,6 +438,14 @@ async fn command_tool(
         wrap(tool, payload, Some(sandbox)).await,
         !out.success(),
     ))
+}
+
+/// Whether a `package.json` defines `scripts.<name>`.
+fn has_npm_script(package_json: &[u8], name: &str) -> bool {
+    serde_json::from_slice::<Value>(package_json)
+        .ok()
+        .and_then(|v| v.get("scripts")?.get(name).cloned())
+        .is_some_and(|s| s.as_str().is_some_and(|s| !s.trim().is_empty()))
 }
 
 async fn exec(
