@@ -470,3 +470,28 @@ impl ClientExt for reqwest::Client {
         sent(self.put(url).json(body))
     }
 }
+
+/// Every row of every table, as text, is free of `needle` (a secret may
+/// exist only as ciphertext).
+pub async fn assert_not_in_database(pool: &sqlx::PgPool, needle: &str) {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("tables");
+    assert!(tables.iter().any(|t| t == "workspace_secrets"));
+    for table in tables {
+        let rows: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM \"{table}\" t"))
+                .fetch_all(pool)
+                .await
+                .expect("rows");
+        for row in rows {
+            assert!(
+                !row.contains(needle),
+                "{table} holds the value in clear: {row}"
+            );
+        }
+    }
+}

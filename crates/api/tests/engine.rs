@@ -419,3 +419,109 @@ async fn large_event_payloads_move_to_artifact_storage_once_and_download_whole()
         .await;
     assert_eq!(r.status(), 404);
 }
+
+/// A provider account's credential comes from a workspace secret: the worker
+/// decrypts it and sends it to the provider, and it appears in no response,
+/// event or database row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_key_reaches_the_provider_and_nothing_else() {
+    use std::sync::{Arc, Mutex};
+    const CANARY: &str = "sk-canary-8d1e4c0a2b7f4e6f9a3c";
+    let seen_auth: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = seen_auth.clone();
+    let provider = axum::Router::new().route(
+        "/v1/chat/completions",
+        axum::routing::post(move |headers: axum::http::HeaderMap| {
+            let seen = seen.clone();
+            async move {
+                let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                seen.lock().expect("lock").push(auth);
+                axum::Json(json!({
+                    "id": "cmpl-1", "object": "chat.completion", "model": "gpt-test",
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": "42.16"}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15}
+                }))
+            }
+        }),
+    );
+    let provider_url = common::serve(provider).await;
+
+    let (api, db) = start_with_tenant(&temporal_address(), 1 << 20).await;
+    let _worker = api.worker(&db.store);
+    let r = api
+        .http
+        .put_json(api.ws_url("/secrets/OPENAI_KEY"), &json!({"value": CANARY}))
+        .await;
+    assert_eq!(r.status(), 201);
+    let published = api
+        .post_ok(
+            &api.ws_path("/challenge-packs"),
+            &json!({"source": common::example("packs/unit-conversion.yaml")}),
+        )
+        .await;
+    let account = api
+        .post_ok(
+            &api.ws_path("/provider-accounts"),
+            &json!({"name": "fake openai", "provider": "openai", "base_url": format!("{provider_url}/v1"),
+                    "credential_ref": "workspace-secret://OPENAI_KEY"}),
+        )
+        .await;
+    let profile = api
+        .post_ok(&api.ws_path("/runtime-profiles"), &json!({"name": "p"}))
+        .await;
+    let build = api
+        .post_ok(&api.ws_path("/agent-builds"), &json!({"name": "b"}))
+        .await;
+    let version = api
+        .post_ok(
+            &api.ws_path(&format!(
+                "/agent-builds/{}/versions",
+                build["id"].as_str().expect("id")
+            )),
+            &json!({"policy": {}}),
+        )
+        .await;
+    let version_id = version["id"].as_str().expect("id");
+    api.post_ok(
+        &api.ws_path(&format!("/agent-build-versions/{version_id}/status")),
+        &json!({"status": "ready"}),
+    )
+    .await;
+    let deployment = api
+        .post_ok(
+            &api.ws_path("/deployments"),
+            &json!({"name": "gpt", "build_version_id": version_id, "runtime_profile_id": profile["id"],
+                    "provider_account_id": account["id"], "model": "gpt-test", "provider_options": {"stream": false}}),
+        )
+        .await;
+    let run = api
+        .post_ok(&api.ws_path("/runs"), &json!({"pack_version_id": published["id"], "deployment_ids": [deployment["id"]], "case_keys": ["miles-to-km"]}))
+        .await;
+    let id = run["id"].as_str().expect("id").to_owned();
+    let finished = api.wait_for_terminal(&id, Duration::from_secs(60)).await;
+    assert_eq!(finished["status"], "completed", "{finished}");
+
+    assert_eq!(
+        *seen_auth.lock().expect("lock"),
+        [format!("Bearer {CANARY}")],
+        "the provider got the key"
+    );
+    let (_, cases) = api
+        .get_json(&api.ws_path(&format!("/runs/{id}/cases")))
+        .await;
+    assert_eq!(cases["items"][0]["final_output"], "42.16");
+    let mut responses = serde_json::to_string(&api.all_events(&id).await).expect("events");
+    responses.push_str(&cases.to_string());
+    responses.push_str(&finished.to_string());
+    responses.push_str(
+        &api.get_json(&api.ws_path(&format!(
+            "/provider-accounts/{}",
+            account["id"].as_str().expect("id")
+        )))
+        .await
+        .1
+        .to_string(),
+    );
+    assert!(!responses.contains(CANARY), "a response leaked the key");
+    common::assert_not_in_database(db.store.pool(), CANARY).await;
+}
