@@ -8,6 +8,7 @@
 pub mod auth;
 mod bootstrap;
 pub mod error;
+mod event_hub;
 mod extract;
 mod layers;
 mod metrics;

@@ -24,13 +24,14 @@ pub struct AppState {
     pub(crate) caller_limit: Arc<RateLimiter>,
     pub(crate) workspace_limit: Arc<RateLimiter>,
     pub(crate) artifacts: Option<agentclash_artifacts::ArtifactStore>,
+    pub(crate) events: Arc<crate::event_hub::EventHub>,
 }
 
 impl AppState {
     /// Assembles the state from its dependencies.
     pub fn new(store: Store, temporal: TemporalHandle, task_queue: String) -> Self {
         Self {
-            store,
+            store: store.clone(),
             temporal,
             task_queue: task_queue.into(),
             metrics: Arc::new(Metrics::new()),
@@ -39,6 +40,10 @@ impl AppState {
             caller_limit: Arc::new(RateLimiter::new(DEFAULT_CALLER_PER_MINUTE)),
             workspace_limit: Arc::new(RateLimiter::new(DEFAULT_WORKSPACE_PER_MINUTE)),
             artifacts: None,
+            events: crate::event_hub::EventHub::new(
+                store.clone(),
+                crate::event_hub::DEFAULT_MAX_STREAMS,
+            ),
         }
     }
 
@@ -47,6 +52,12 @@ impl AppState {
     pub fn with_rate_limits(mut self, per_caller: u32, per_workspace: u32) -> Self {
         self.caller_limit = Arc::new(RateLimiter::new(per_caller));
         self.workspace_limit = Arc::new(RateLimiter::new(per_workspace));
+        self
+    }
+
+    /// Caps the live event streams this process serves at once.
+    pub fn with_max_streams(mut self, max: usize) -> Self {
+        self.events = crate::event_hub::EventHub::new(self.store.clone(), max);
         self
     }
 

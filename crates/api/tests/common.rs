@@ -115,6 +115,29 @@ pub async fn start(
     temporal_address: &str,
     max_body: usize,
 ) -> TestApi {
+    start_configured(store, tenant, temporal_address, max_body, |state| state).await
+}
+
+/// Like [`start`] with at most `max_streams` live event streams.
+pub async fn start_limited(
+    store: Store,
+    tenant: agentclash_testkit::Tenant,
+    temporal_address: &str,
+    max_streams: usize,
+) -> TestApi {
+    start_configured(store, tenant, temporal_address, 1 << 20, |state| {
+        state.with_max_streams(max_streams)
+    })
+    .await
+}
+
+async fn start_configured(
+    store: Store,
+    tenant: agentclash_testkit::Tenant,
+    temporal_address: &str,
+    max_body: usize,
+    configure: impl FnOnce(AppState) -> AppState,
+) -> TestApi {
     let task_queue = agentclash_testkit::unique_task_queue("api-test");
     let artifacts = std::sync::Arc::new(tempfile::tempdir().expect("artifacts dir"));
     let artifact_store = agentclash_artifacts::ArtifactStore::open(
@@ -130,7 +153,7 @@ pub async fn start(
     )
     .with_secrets_key(&TEST_SECRETS_KEY)
     .with_artifacts(artifact_store);
-    let base = serve(agentclash_api::app(state, max_body)).await;
+    let base = serve(agentclash_api::app(configure(state), max_body)).await;
     TestApi {
         base,
         http: client_with_token(&tenant.token),
@@ -492,6 +515,62 @@ pub async fn assert_not_in_database(pool: &sqlx::PgPool, needle: &str) {
                 !row.contains(needle),
                 "{table} holds the value in clear: {row}"
             );
+        }
+    }
+}
+
+/// One server-sent event.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sse {
+    pub id: Option<String>,
+    pub event: String,
+    pub data: String,
+}
+
+/// Reads server-sent events from a streaming response.
+pub struct SseReader {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl SseReader {
+    pub fn new(response: reqwest::Response) -> Self {
+        Self {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event (comments and keep-alives skipped); `None` at the end
+    /// of the stream.
+    pub async fn next(&mut self) -> Option<Sse> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let frame: String = self.buffer.drain(..end + 2).collect();
+                let mut event = Sse {
+                    event: "message".into(),
+                    ..Sse::default()
+                };
+                let mut data = Vec::new();
+                for line in frame.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        event.id = Some(v.trim_start().to_owned());
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        event.event = v.trim_start().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push(v.strip_prefix(' ').unwrap_or(v).to_owned());
+                    }
+                }
+                if data.is_empty() && event.id.is_none() {
+                    continue; // a comment (keep-alive)
+                }
+                event.data = data.join("\n");
+                return Some(event);
+            }
+            match self.response.chunk().await.ok()? {
+                Some(bytes) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
+                None => return None,
+            }
         }
     }
 }

@@ -169,6 +169,7 @@ impl Store {
             .bind(next)
             .execute(&mut *tx)
             .await?;
+        notify_run(&mut tx, stream.run).await?;
         tx.commit().await?;
         Ok(fresh.len())
     }
@@ -211,19 +212,7 @@ impl Store {
                 row.try_get::<i32, _>("lane_index")?,
                 row.try_get::<i64, _>("sequence")?,
             ));
-            items.push(RunEvent {
-                event_id: row.try_get("id")?,
-                run_id: row.try_get("run_id")?,
-                run_agent_id: row.try_get("run_agent_id")?,
-                sequence: row.try_get("sequence")?,
-                event_type: row.try_get("event_type")?,
-                occurred_at: row.try_get("occurred_at")?,
-                case_key: row.try_get("case_key")?,
-                attempt: row.try_get("attempt")?,
-                step: row.try_get("step")?,
-                payload: row.try_get("payload")?,
-                summary: row.try_get("summary")?,
-            });
+            items.push(event_from_row(row)?);
         }
         let next_cursor = if items.len() as i64 > limit {
             items.truncate(limit as usize);
@@ -237,6 +226,107 @@ impl Store {
     }
 }
 
+/// The channel on which every commit that adds events to a run, or changes
+/// its status, is announced (payload: the run id). Delivered at commit, so a
+/// listener that then reads finds what was announced.
+pub const RUN_EVENTS_CHANNEL: &str = "agentclash_run_events";
+
+/// Announces a change of `run` when `tx` commits.
+pub(crate) async fn notify_run(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    run: RunId,
+) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(RUN_EVENTS_CHANNEL)
+        .bind(run.0.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Where a reader of a run's events is: the last sequence read per lane
+/// index (`-1` for run-level events). Lanes are independent, gap-free
+/// sequences, so a reader that resumes from these positions misses nothing
+/// and reads nothing twice, whatever order lanes commit in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamPosition(pub std::collections::BTreeMap<i32, i64>);
+
+impl StreamPosition {
+    /// `lane:seq,lane:seq` (the SSE event id).
+    pub fn encode(&self) -> String {
+        self.0
+            .iter()
+            .map(|(lane, seq)| format!("{lane}:{seq}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Parses [`StreamPosition::encode`]'s output.
+    pub fn decode(text: &str) -> Result<Self, StoreError> {
+        let bad = || StoreError::InvalidInput(format!("`{text}` is not an event id this API sent"));
+        let mut positions = std::collections::BTreeMap::new();
+        for part in text.split(',').filter(|p| !p.is_empty()) {
+            let (lane, seq) = part.split_once(':').ok_or_else(bad)?;
+            positions.insert(
+                lane.parse().map_err(|_| bad())?,
+                seq.parse().map_err(|_| bad())?,
+            );
+        }
+        Ok(Self(positions))
+    }
+}
+
+impl Store {
+    /// Events of a run after `position`, at most `limit`, each lane in
+    /// sequence order; returns them with their lane index.
+    pub async fn events_after(
+        &self,
+        ws: WorkspaceId,
+        run: RunId,
+        position: &StreamPosition,
+        limit: u32,
+    ) -> Result<Vec<(i32, RunEvent)>, StoreError> {
+        let lanes: Vec<i32> = position.0.keys().copied().collect();
+        let seqs: Vec<i64> = position.0.values().copied().collect();
+        let rows = sqlx::query(
+            "WITH pos AS (SELECT * FROM unnest($3::int[], $4::bigint[]) AS p(lane, seq)) \
+             SELECT e.id, e.run_id, e.run_agent_id, e.sequence, e.event_type, e.occurred_at, e.case_key, e.attempt, \
+                    e.step, e.payload, e.summary, COALESCE(a.lane_index, -1) AS lane_index \
+             FROM run_events e JOIN runs r ON r.id = e.run_id AND r.workspace_id = $2 \
+             LEFT JOIN run_agents a ON a.id = e.run_agent_id \
+             LEFT JOIN pos ON pos.lane = COALESCE(a.lane_index, -1) \
+             WHERE e.run_id = $1 AND e.sequence > COALESCE(pos.seq, -1) \
+             ORDER BY e.recorded_at, lane_index, e.sequence LIMIT $5",
+        )
+        .bind(run.0)
+        .bind(ws.0)
+        .bind(&lanes)
+        .bind(&seqs)
+        .bind(i64::from(limit.clamp(1, 1000)))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get::<i32, _>("lane_index")?, event_from_row(row)?)))
+            .collect()
+    }
+}
+
+fn event_from_row(row: &sqlx::postgres::PgRow) -> Result<RunEvent, StoreError> {
+    Ok(RunEvent {
+        event_id: row.try_get("id")?,
+        run_id: row.try_get("run_id")?,
+        run_agent_id: row.try_get("run_agent_id")?,
+        sequence: row.try_get("sequence")?,
+        event_type: row.try_get("event_type")?,
+        occurred_at: row.try_get("occurred_at")?,
+        case_key: row.try_get("case_key")?,
+        attempt: row.try_get("attempt")?,
+        step: row.try_get("step")?,
+        payload: row.try_get("payload")?,
+        summary: row.try_get("summary")?,
+    })
+}
+
 fn parse_cursor(cursor: &str) -> Result<(i32, i64), StoreError> {
     let bad = || {
         StoreError::InvalidInput(format!(
@@ -248,4 +338,39 @@ fn parse_cursor(cursor: &str) -> Result<(i32, i64), StoreError> {
         lane.parse().map_err(|_| bad())?,
         seq.parse().map_err(|_| bad())?,
     ))
+}
+
+/// Announcements on [`RUN_EVENTS_CHANNEL`], for live streams.
+pub struct RunEventListener {
+    listener: sqlx::postgres::PgListener,
+}
+
+/// What the listener heard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heard {
+    /// A commit changed this run.
+    Run(RunId),
+    /// The connection dropped and is re-established on the next call;
+    /// announcements may have been missed.
+    Lost,
+}
+
+impl RunEventListener {
+    /// Opens a dedicated connection and listens.
+    pub async fn connect(store: &Store) -> Result<Self, StoreError> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&store.pool).await?;
+        listener.listen(RUN_EVENTS_CHANNEL).await?;
+        Ok(Self { listener })
+    }
+
+    /// The next announcement.
+    pub async fn next(&mut self) -> Result<Heard, StoreError> {
+        Ok(match self.listener.try_recv().await? {
+            Some(n) => match n.payload().parse() {
+                Ok(id) => Heard::Run(RunId(id)),
+                Err(_) => Heard::Lost,
+            },
+            None => Heard::Lost,
+        })
+    }
 }

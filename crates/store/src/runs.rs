@@ -230,6 +230,7 @@ impl Store {
             )));
         };
         insert_history(&mut tx, id, Some(from), to, reason).await?;
+        crate::events::notify_run(&mut tx, id).await?;
         tx.commit().await?;
         run_from_row(&row)
     }

@@ -9,6 +9,7 @@ mod packs;
 mod runs;
 mod secrets;
 mod session;
+mod stream;
 
 use crate::error::ApiError;
 use crate::layers;
@@ -109,7 +110,8 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(runs::cancel))
         .routes(routes!(runs::events))
         .routes(routes!(runs::cases))
-        .routes(routes!(artifacts::download));
+        .routes(routes!(artifacts::download))
+        .routes(routes!(stream::stream));
     let (routes, mut doc) = registered.split_for_parts();
     // After the routes are in: the modifier walks every operation.
     CommonResponses.modify(&mut doc);
