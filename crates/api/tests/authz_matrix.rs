@@ -209,7 +209,12 @@ fn rows() -> Vec<(&'static str, Build, [u16; 6])> {
         (
             // The queued run never ends here; the status line is all the row needs.
             "GET /v1/workspaces/{workspace_id}/runs/{run_id}/events/stream",
-            |c| (format!("/v1/workspaces/{}/runs/{}/events/stream", c.ws, c.run), None),
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/runs/{}/events/stream", c.ws, c.run),
+                    None,
+                )
+            },
             [401, 200, 200, 200, 200, 404],
         ),
         (

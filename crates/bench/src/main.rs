@@ -162,7 +162,15 @@ async fn bench(stack: &Stack, runs: usize, concurrency: usize) -> anyhow::Result
     walls.sort();
     println!("  median                  {:.2} s", walls[1].as_secs_f64());
 
-    // 3. Orchestration overhead per agent step: from the model call returning
+    // 3. Live stream latency: event row written → SSE client has it.
+    let mut live = api.stream_latency(&large, &lanes).await?;
+    println!(
+        "live stream (event written to Postgres → SSE client, LISTEN/NOTIFY), {} events of a {LARGE_CASES}×2 run:",
+        live.len()
+    );
+    report("per event", &mut live);
+
+    // 4. Orchestration overhead per agent step: from the model call returning
     //    in the worker (event time) to its event row in Postgres.
     let run_id = last.context("a large run id")?;
     let mut overhead = step_overhead(&store, &run_id).await?;
@@ -299,6 +307,46 @@ impl Api {
             ids.push(d["id"].as_str().context("deployment id")?.to_owned());
         }
         Ok(ids)
+    }
+
+    /// Runs `version` while an SSE client follows it; for every event, the
+    /// delay from its row being written to the client receiving it.
+    async fn stream_latency(
+        &self,
+        version: &str,
+        deployments: &[String],
+    ) -> anyhow::Result<Vec<Duration>> {
+        let created = self
+            .post(
+                "/runs",
+                serde_json::json!({"pack_version_id": version, "deployment_ids": deployments}),
+            )
+            .await?;
+        let id = created["id"].as_str().context("run id")?.to_owned();
+        let response = self
+            .http
+            .get(format!("{}/runs/{id}/events/stream", self.base))
+            .send()
+            .await?
+            .error_for_status()?;
+        let mut reader = agentclash_testkit::sse::SseReader::new(response);
+        let mut delays = Vec::new();
+        while let Some(event) = reader.next().await {
+            let received = chrono::Utc::now();
+            match event.event.as_str() {
+                "run_event" => {
+                    let value: serde_json::Value = serde_json::from_str(&event.data)?;
+                    let written: chrono::DateTime<chrono::Utc> = value["recorded_at"]
+                        .as_str()
+                        .context("recorded_at")?
+                        .parse()?;
+                    delays.push((received - written).to_std().unwrap_or_default());
+                }
+                "end" => return Ok(delays),
+                other => bail!("stream sent `{other}`: {}", event.data),
+            }
+        }
+        bail!("the stream closed before the run ended")
     }
 
     /// Creates a run and polls until it is terminal.

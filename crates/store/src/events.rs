@@ -70,6 +70,8 @@ pub struct RunEvent {
     pub payload: Value,
     /// One line for humans.
     pub summary: Option<String>,
+    /// When the event was written to the database.
+    pub recorded_at: DateTime<Utc>,
 }
 
 /// A page of events in (lane, sequence) order.
@@ -189,7 +191,7 @@ impl Store {
         let limit = i64::from(filter.limit.clamp(1, 1000));
         let rows = sqlx::query(
             "SELECT e.id, e.run_id, e.run_agent_id, e.sequence, e.event_type, e.occurred_at, e.case_key, e.attempt, \
-                    e.step, e.payload, e.summary, COALESCE(a.lane_index, -1) AS lane_index \
+                    e.step, e.payload, e.summary, e.recorded_at, COALESCE(a.lane_index, -1) AS lane_index \
              FROM run_events e LEFT JOIN run_agents a ON a.id = e.run_agent_id \
              WHERE e.run_id = $1 \
                AND ($2::uuid IS NULL OR e.run_agent_id = $2) \
@@ -291,7 +293,7 @@ impl Store {
         let rows = sqlx::query(
             "WITH pos AS (SELECT * FROM unnest($3::int[], $4::bigint[]) AS p(lane, seq)) \
              SELECT e.id, e.run_id, e.run_agent_id, e.sequence, e.event_type, e.occurred_at, e.case_key, e.attempt, \
-                    e.step, e.payload, e.summary, COALESCE(a.lane_index, -1) AS lane_index \
+                    e.step, e.payload, e.summary, e.recorded_at, COALESCE(a.lane_index, -1) AS lane_index \
              FROM run_events e JOIN runs r ON r.id = e.run_id AND r.workspace_id = $2 \
              LEFT JOIN run_agents a ON a.id = e.run_agent_id \
              LEFT JOIN pos ON pos.lane = COALESCE(a.lane_index, -1) \
@@ -324,6 +326,7 @@ fn event_from_row(row: &sqlx::postgres::PgRow) -> Result<RunEvent, StoreError> {
         step: row.try_get("step")?,
         payload: row.try_get("payload")?,
         summary: row.try_get("summary")?,
+        recorded_at: row.try_get("recorded_at")?,
     })
 }
 

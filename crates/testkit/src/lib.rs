@@ -6,6 +6,8 @@
 //! own Temporal task queue ([`unique_task_queue`]), so tests are independent
 //! and run in parallel.
 
+pub mod sse;
+
 use agentclash_store::Store;
 
 /// Postgres server URL without a database path, exported by the harness.
