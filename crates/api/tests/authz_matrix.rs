@@ -28,6 +28,8 @@ struct Ctx<'a> {
     ws: String,
     org: String,
     run: String,
+    /// A lane of a second run (with a deployment), for the replay rows.
+    lane: String,
     spare_token: String,
     pack_source: String,
     pack_slug: String,
@@ -212,6 +214,43 @@ fn rows() -> Vec<(&'static str, Build, [u16; 6])> {
             |c| {
                 (
                     format!("/v1/workspaces/{}/runs/{}/events/stream", c.ws, c.run),
+                    None,
+                )
+            },
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/run-agents/{run_agent_id}/replay",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/run-agents/{}/replay", c.ws, c.lane),
+                    None,
+                )
+            },
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            // The lane has no events yet, so there is no step 0.
+            "GET /v1/workspaces/{workspace_id}/run-agents/{run_agent_id}/replay/steps/{index}",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/run-agents/{}/replay/steps/0",
+                        c.ws, c.lane
+                    ),
+                    None,
+                )
+            },
+            [401, 404, 404, 404, 404, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/run-agents/{run_agent_id}/replay/export",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/run-agents/{}/replay/export",
+                        c.ws, c.lane
+                    ),
                     None,
                 )
             },
@@ -656,6 +695,34 @@ async fn every_operation_answers_every_caller_as_specified() {
         .expect("json");
     let pack_slug = published["slug"].as_str().expect("published").to_owned();
     let agents = agents(&db.store, ws, published["id"].as_str().expect("version id")).await;
+    let (snapshot_id, snapshot) = db
+        .store
+        .snapshot_deployment(ws, agents.deployment.parse().expect("deployment id"))
+        .await
+        .expect("snapshot");
+    let with_lane = db
+        .store
+        .create_run(
+            ws,
+            &NewRun {
+                name: "with a lane".into(),
+                lanes: vec![agentclash_store::lanes::NewLane {
+                    label: snapshot.deployment_name,
+                    deployment_id: snapshot.deployment_id,
+                    snapshot_id,
+                }],
+                ..NewRun::default()
+            },
+        )
+        .await
+        .expect("run");
+    let lane = db
+        .store
+        .list_run_agents(ws, with_lane.id)
+        .await
+        .expect("lanes")[0]
+        .id
+        .to_string();
 
     let mut failures = Vec::new();
     for (op, build, expected) in rows {
@@ -665,6 +732,7 @@ async fn every_operation_answers_every_caller_as_specified() {
                 ws: ws.to_string(),
                 org: org.to_string(),
                 run: run.clone(),
+                lane: lane.clone(),
                 spare_token: spare_token.clone(),
                 pack_source: pack_source.clone(),
                 pack_slug: pack_slug.clone(),

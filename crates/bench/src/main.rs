@@ -179,6 +179,10 @@ async fn bench(stack: &Stack, runs: usize, concurrency: usize) -> anyhow::Result
         overhead.len()
     );
     report("per step", &mut overhead);
+    // 5. Replay: first page of a lane with 10,000 events.
+    let mut pages = replay_first_page(&api, &store, &small, &lanes[0]).await?;
+    println!("replay: first page (100 steps) of a lane with {REPLAY_EVENTS} events:");
+    report("GET …/replay", &mut pages);
     drop(worker);
     println!(
         "  peak RSS (api+worker+bench, one process)  {} MiB",
@@ -394,6 +398,81 @@ impl Api {
             }
         }
     }
+}
+
+/// Events in the lane the replay benchmark reads.
+const REPLAY_EVENTS: usize = 10_000;
+
+/// Adds `REPLAY_EVENTS` synthetic model and tool call events to a lane of a
+/// finished one-case run, then times the first page of its replay 20 times.
+async fn replay_first_page(
+    api: &Api,
+    store: &Store,
+    version: &str,
+    deployment: &str,
+) -> anyhow::Result<Vec<Duration>> {
+    use agentclash_store::events::{EventStream, NewEvent};
+    let timing = api.run(version, &[deployment.to_owned()]).await?;
+    let run: agentclash_core::RunId = timing.run_id.parse()?;
+    let run_json: serde_json::Value = api
+        .http
+        .get(format!("{}/runs/{run}", api.base))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let lane: agentclash_core::RunAgentId = run_json["agents"][0]["id"]
+        .as_str()
+        .context("lane")?
+        .parse()?;
+    let ws: agentclash_core::WorkspaceId =
+        api.base.rsplit('/').next().context("workspace")?.parse()?;
+    let kinds = [
+        "model.call.started",
+        "model.call.completed",
+        "tool.call.started",
+        "tool.call.completed",
+    ];
+    let stream = EventStream {
+        run,
+        lane,
+        case_key: "bench",
+        attempt: 1,
+    };
+    for batch in 0..REPLAY_EVENTS / 500 {
+        let events: Vec<NewEvent> = (0..500)
+            .map(|i| {
+                let n = batch * 500 + i;
+                NewEvent {
+                    event_type: kinds[n % 4].to_owned(),
+                    occurred_at: chrono::Utc::now(),
+                    attempt_seq: i32::try_from(n).unwrap_or(i32::MAX),
+                    step: Some(i32::try_from(n / 4).unwrap_or(i32::MAX)),
+                    payload: serde_json::json!({"tool_call_id": format!("c{}", n / 4), "name": "exec", "text": "x".repeat(200)}),
+                    summary: None,
+                }
+            })
+            .collect();
+        store.append_events(ws, &stream, &events).await?;
+    }
+    let url = format!("{}/run-agents/{lane}/replay?limit=100", api.base);
+    let mut samples = Vec::new();
+    for _ in 0..20 {
+        let t0 = Instant::now();
+        let page: serde_json::Value = api
+            .http
+            .get(&url)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        samples.push(t0.elapsed());
+        if page["steps"].as_array().map(Vec::len) != Some(100) {
+            bail!("the replay page has the wrong size: {}", page["steps"]);
+        }
+    }
+    Ok(samples)
 }
 
 /// For every model call of a run: event time → row written.

@@ -7,6 +7,7 @@
 pub mod agents;
 pub mod error_code;
 pub mod ids;
+pub mod replay;
 pub mod status;
 
 pub use error_code::ErrorCode;

@@ -377,3 +377,65 @@ impl RunEventListener {
         })
     }
 }
+
+impl Store {
+    /// The sequence at which step `index` of a lane's replay starts (the
+    /// `index`-th event that starts a step), or `None` past the end.
+    pub async fn replay_step_start(
+        &self,
+        ws: WorkspaceId,
+        lane: RunAgentId,
+        index: u64,
+    ) -> Result<Option<i64>, StoreError> {
+        let offset = i64::try_from(index)
+            .map_err(|_| StoreError::InvalidInput("step index too large".into()))?;
+        Ok(sqlx::query_scalar(
+            "SELECT e.sequence FROM run_events e JOIN run_agents a ON a.id = e.run_agent_id \
+             WHERE e.run_agent_id = $1 AND a.workspace_id = $2 AND NOT (e.event_type = ANY($3)) \
+             ORDER BY e.sequence OFFSET $4 LIMIT 1",
+        )
+        .bind(lane.0)
+        .bind(ws.0)
+        .bind(agentclash_core::replay::CONTINUATION_TYPES)
+        .bind(offset)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Up to `limit` events of a lane from sequence `from` on, for folding.
+    pub async fn replay_events(
+        &self,
+        ws: WorkspaceId,
+        lane: RunAgentId,
+        from: i64,
+        limit: u32,
+    ) -> Result<Vec<agentclash_core::replay::FoldEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.sequence, e.event_type, e.occurred_at, e.case_key, e.attempt, e.step, e.payload, e.summary \
+             FROM run_events e JOIN run_agents a ON a.id = e.run_agent_id \
+             WHERE e.run_agent_id = $1 AND a.workspace_id = $2 AND e.sequence >= $3 \
+             ORDER BY e.sequence LIMIT $4",
+        )
+        .bind(lane.0)
+        .bind(ws.0)
+        .bind(from)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let at: DateTime<Utc> = row.try_get("occurred_at")?;
+                Ok(agentclash_core::replay::FoldEvent {
+                    sequence: row.try_get("sequence")?,
+                    event_type: row.try_get("event_type")?,
+                    occurred_at: at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                    case_key: row.try_get("case_key")?,
+                    attempt: row.try_get("attempt")?,
+                    step: row.try_get("step")?,
+                    payload: row.try_get("payload")?,
+                    summary: row.try_get("summary")?,
+                })
+            })
+            .collect()
+    }
+}

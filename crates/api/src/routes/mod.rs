@@ -6,6 +6,7 @@ mod device;
 mod health;
 pub(crate) mod identity;
 mod packs;
+mod replay;
 mod runs;
 mod secrets;
 mod session;
@@ -111,7 +112,10 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(runs::events))
         .routes(routes!(runs::cases))
         .routes(routes!(artifacts::download))
-        .routes(routes!(stream::stream));
+        .routes(routes!(stream::stream))
+        .routes(routes!(replay::page))
+        .routes(routes!(replay::step))
+        .routes(routes!(replay::export));
     let (routes, mut doc) = registered.split_for_parts();
     // After the routes are in: the modifier walks every operation.
     CommonResponses.modify(&mut doc);
