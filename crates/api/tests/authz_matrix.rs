@@ -462,7 +462,8 @@ fn rows() -> Vec<(&'static str, Build, [u16; 6])> {
                     format!("/v1/workspaces/{}/deployments", c.ws),
                     Some(
                         json!({"name": format!("deployment {}", c.caller), "build_version_id": c.agents.ready,
-                        "runtime_profile_id": c.agents.profile, "provider_account_id": c.agents.account, "model": "m"}),
+                        "runtime_profile_id": c.agents.profile, "provider_account_id": c.agents.account, "model": "m",
+                        "provider_options": {"scripted": {"default": {"text": "x"}}}}),
                     ),
                 )
             },

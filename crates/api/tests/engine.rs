@@ -525,3 +525,41 @@ async fn a_provider_key_reaches_the_provider_and_nothing_else() {
     assert!(!responses.contains(CANARY), "a response leaked the key");
     common::assert_not_in_database(db.store.pool(), CANARY).await;
 }
+
+#[tokio::test]
+async fn a_scripted_deployment_needs_a_valid_script_named_by_its_path() {
+    let (api, _db) = start_with_tenant(&common::dead_address(), 1 << 20).await;
+    let inputs = api
+        .runnable("unit-conversion.yaml", &[("right", "units-correct.json")])
+        .await;
+    let (_, template) = api
+        .get_json(&api.ws_path(&format!("/deployments/{}", inputs.deployment_ids[0])))
+        .await;
+    let body = |options: Value| {
+        json!({"name": format!("d{}", uuid::Uuid::new_v4().simple()), "build_version_id": template["build_version_id"],
+               "runtime_profile_id": template["runtime_profile_id"], "provider_account_id": template["provider_account_id"],
+               "model": "m", "provider_options": options})
+    };
+    for (options, expected) in [
+        (json!({}), "`provider_options.scripted` is required"),
+        (
+            json!({"scripted": {"responses": [{"tool_calls": [{"name": ""}]}]}}),
+            "`provider_options.scripted.responses[0].tool_calls[0].name`",
+        ),
+        (
+            json!({"scripted": {"respones": []}}),
+            "`provider_options.scripted",
+        ),
+    ] {
+        let r = api
+            .http
+            .post_json(api.ws_url("/deployments"), &body(options.clone()))
+            .await;
+        let (status, _, message) = error_of(r).await;
+        assert_eq!(status, 400, "{options}: {message}");
+        assert!(
+            message.contains(expected),
+            "{options}: `{message}` should contain {expected}"
+        );
+    }
+}

@@ -411,7 +411,7 @@ fn contestant_parts(stack: &LocalStack) -> String {
     let options = stack.dir.join("scripted.yaml");
     std::fs::write(
         &options,
-        "responses:\n  - tool_calls: [{name: submit, arguments: {answer: done}}]\n",
+        "scripted:\n  responses:\n    - tool_calls: [{name: submit, arguments: {answer: done}}]\n",
     )
     .expect("options file");
     let options = options.to_string_lossy().into_owned();
@@ -443,7 +443,7 @@ fn contestant_parts(stack: &LocalStack) -> String {
     assert_eq!(shown["runtime_profile_id"], profile.as_str());
     assert_eq!(shown["provider_account_id"], account.as_str());
     assert_eq!(
-        shown["provider_options"]["responses"][0]["tool_calls"][0]["name"],
+        shown["provider_options"]["scripted"]["responses"][0]["tool_calls"][0]["name"],
         "submit"
     );
 

@@ -635,6 +635,7 @@ pub async fn create_deployment(
             "`provider_options` must be at most 1 MiB",
         ));
     }
+    check_provider_options(&state, &scope, body.provider_account_id, &options).await?;
     let new = NewDeployment {
         name: valid_name("name", &body.name)?,
         build_version_id: body.build_version_id,
@@ -645,6 +646,39 @@ pub async fn create_deployment(
     };
     let deployment = state.store.create_deployment(scope.id(), &new).await?;
     Ok((StatusCode::CREATED, Json(deployment)))
+}
+
+/// A scripted account's deployments must carry a valid script: the worker
+/// would otherwise fail every case of every run with the same error.
+async fn check_provider_options(
+    state: &AppState,
+    scope: &WorkspaceScope,
+    account: ProviderAccountId,
+    options: &serde_json::Value,
+) -> Result<(), ApiError> {
+    let kind = match state.store.get_provider_account(scope.id(), account).await {
+        Ok(account) => account.kind,
+        // Reported by the store with the field name.
+        Err(agentclash_store::StoreError::NotFound) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    if kind != ProviderKind::Scripted {
+        return Ok(());
+    }
+    let script = options.get("scripted").ok_or_else(|| {
+        ApiError::bad_request(
+            "`provider_options.scripted` is required for a scripted provider account",
+        )
+    })?;
+    agentclash_providers::ScriptedConfig::from_value(script).map_err(|e| {
+        let path = if e.path == "." {
+            String::new()
+        } else {
+            format!(".{}", e.path)
+        };
+        ApiError::bad_request(format!("`provider_options.scripted{path}`: {}", e.message))
+    })?;
+    Ok(())
 }
 
 /// Deployments, newest first. Any role.
