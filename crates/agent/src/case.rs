@@ -113,6 +113,9 @@ pub struct CaseResult {
     pub cost_usd: Option<f64>,
     /// Wall time.
     pub duration: Duration,
+    /// What the verifier produced (native cases whose pack has hidden tests
+    /// or post-execution checks).
+    pub verification: Option<crate::verifier::Verification>,
 }
 
 /// Why a case attempt could not produce a result.
@@ -151,18 +154,18 @@ pub async fn run_case(input: CaseInput<'_>, sink: &dyn EventSink) -> Result<Case
     .await?;
     let mut budget = Budget::start(input.limits.clone());
     let result = match mode {
-        ExecutionMode::PromptEval => {
-            crate::prompt_eval::run(&input, &case, &mut budget, sink).await
-        }
+        ExecutionMode::PromptEval => crate::prompt_eval::run(&input, &case, &mut budget, sink)
+            .await
+            .map(|(stop, output, error)| (stop, output, error, None)),
         ExecutionMode::Native => run_native_in_sandbox(&input, &case, &mut budget, sink).await,
         other => Err(CaseError::Invalid(format!(
             "execution mode `{}` is not supported by this worker yet",
             other.as_str()
         ))),
     };
-    let (stop_reason, final_output, error) = match result {
+    let (stop_reason, final_output, error, verification) = match result {
         Ok(end) => end,
-        Err(CaseError::Invalid(message)) => (StopReason::Error, None, Some(message)),
+        Err(CaseError::Invalid(message)) => (StopReason::Error, None, Some(message), None),
         Err(other) => {
             let _ = sink
                 .emit(
@@ -188,6 +191,7 @@ pub async fn run_case(input: CaseInput<'_>, sink: &dyn EventSink) -> Result<Case
         output_tokens: budget.output_tokens,
         cost_usd: budget.cost_usd,
         duration: budget.elapsed(),
+        verification,
     };
     sink.emit(
         AgentEvent::new(
@@ -213,7 +217,15 @@ async fn run_native_in_sandbox(
     case: &CaseRef<'_>,
     budget: &mut Budget,
     sink: &dyn EventSink,
-) -> Result<LoopEnd, CaseError> {
+) -> Result<
+    (
+        StopReason,
+        Option<String>,
+        Option<String>,
+        Option<crate::verifier::Verification>,
+    ),
+    CaseError,
+> {
     let provider = input
         .sandboxes
         .ok_or_else(|| CaseError::Invalid("native cases need a sandbox provider".into()))?;
@@ -257,6 +269,38 @@ async fn run_native_in_sandbox(
     )
     .await?;
     let result = crate::native::run(input, case, budget, sink, sandbox.as_ref(), tool_config).await;
+    // The verifier grades the final workspace (not after a cancellation or
+    // an infrastructure failure, when there is nothing to grade).
+    let result = match result {
+        Ok((stop, output, error)) if stop != StopReason::Cancelled => {
+            match crate::verifier::verify(
+                case,
+                sandbox.as_ref(),
+                provider,
+                &input.sandbox_label,
+                sink,
+            )
+            .await
+            {
+                Ok(v) => Ok((stop, output, error, Some(v))),
+                Err(why) => {
+                    let _ = sink
+                        .emit(
+                            AgentEvent::new(
+                                "grader.verification.failed",
+                                None,
+                                json!({"error": why}),
+                            )
+                            .summary(why.clone()),
+                        )
+                        .await;
+                    Ok((stop, output, error, None))
+                }
+            }
+        }
+        Ok((stop, output, error)) => Ok((stop, output, error, None)),
+        Err(e) => Err(e),
+    };
     // Always tear down, whatever happened (cancellation included).
     let destroyed = sandbox.destroy().await;
     let _ = sink

@@ -8,6 +8,9 @@ use serde_json::Value;
 /// One thing that happened during a case.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentEvent {
+    /// Identity (UUIDv7), fixed when the event is created, so records made
+    /// before it is written (verdicts) can point at it.
+    pub id: uuid::Uuid,
     /// Event type (`model.call.completed`, `tool.call.started`, …).
     pub event_type: &'static str,
     /// The agent step (model call index, from 1) it belongs to.
@@ -22,6 +25,7 @@ impl AgentEvent {
     /// An event with a payload and no summary.
     pub fn new(event_type: &'static str, step: Option<u32>, payload: Value) -> Self {
         Self {
+            id: uuid::Uuid::now_v7(),
             event_type,
             step,
             payload,

@@ -15,6 +15,7 @@ mod prompt_eval;
 mod recording;
 pub mod template;
 pub mod tools;
+pub mod verifier;
 
 pub use case::{CaseError, CaseInput, CaseResult, ModelHandle, run_case};
 pub use events::{AgentEvent, EventSink, MemorySink, SinkError};

@@ -186,6 +186,39 @@ async fn native_coding_lanes_write_files_in_their_sandbox_run_tests_and_submit()
         of(correct, "negative-division", "sandbox.destroyed").len(),
         1
     );
+    // The hidden tests ran in a fresh verifier sandbox over each lane's files.
+    let verdict = |lane: &str, case: &str| {
+        let runs = of(lane, case, "grader.verification.code_executed");
+        assert_eq!(runs.len(), 1, "{runs:?}");
+        (
+            runs[0]["payload"]["exit_code"].as_i64(),
+            runs[0]["payload"]["stdout"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+        )
+    };
+    assert_eq!(
+        verdict(correct, "negative-division"),
+        (Some(0), "OK\n".to_owned())
+    );
+    assert_eq!(
+        verdict(buggy, "sum-and-product"),
+        (Some(0), "OK\n".to_owned())
+    );
+    assert_ne!(
+        verdict(buggy, "negative-division").0,
+        Some(0),
+        "floor division fails the hidden test"
+    );
+    assert_ne!(verdict(buggy, "negative-remainder").0, Some(0));
+    let captured = of(
+        correct,
+        "negative-division",
+        "grader.verification.file_captured",
+    );
+    assert_eq!(captured[0]["payload"]["path"], "/workspace/rpn.py");
+    assert_eq!(captured[0]["payload"]["exists"], true);
 
     // The agent's file lived in its sandbox only: nothing named rpn.py was
     // written outside the worker's sandbox root, which is gone with the sandbox.

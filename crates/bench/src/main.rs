@@ -444,6 +444,7 @@ async fn replay_first_page(
             .map(|i| {
                 let n = batch * 500 + i;
                 NewEvent {
+                    id: uuid::Uuid::now_v7(),
                     event_type: kinds[n % 4].to_owned(),
                     occurred_at: chrono::Utc::now(),
                     attempt_seq: i32::try_from(n).unwrap_or(i32::MAX),

@@ -13,6 +13,9 @@ use uuid::Uuid;
 /// `attempt_seq`): writing it again is a no-op.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
+    /// Identity, chosen by the producer so other records (verdicts) can
+    /// point at the event before it is written.
+    pub id: Uuid,
     /// Event type (`system.case.started`, `model.call.completed`, …).
     pub event_type: String,
     /// When it happened.
@@ -140,8 +143,8 @@ impl Store {
         }
         let mut ids = Vec::with_capacity(fresh.len());
         let mut sequences = Vec::with_capacity(fresh.len());
-        for _ in &fresh {
-            ids.push(Uuid::now_v7());
+        for event in &fresh {
+            ids.push(event.id);
             sequences.push(next);
             next += 1;
         }

@@ -281,6 +281,7 @@ fn setup_failure(why: String) -> CaseResult {
         output_tokens: 0,
         cost_usd: None,
         duration: Duration::ZERO,
+        verification: None,
     }
 }
 

@@ -122,6 +122,7 @@ impl EventSink for CaseRecorder {
         let index = state.next_index;
         state.next_index += 1;
         state.pending.push(NewEvent {
+            id: event.id,
             event_type: event.event_type.to_owned(),
             occurred_at: chrono::Utc::now(),
             attempt_seq: index,
