@@ -1,4 +1,5 @@
-//! `agentclash-api`: loads config, then serves (default) or migrates.
+//! `agentclash-api`: loads config, then serves (default) or migrates; also
+//! prints the OpenAPI document (`openapi`).
 
 use agentclash_config::{
     ApiConfig, ProcessEnv, exit_on_config_error, init_logging, shutdown_signal,
@@ -6,7 +7,7 @@ use agentclash_config::{
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "usage: agentclash-api [serve|migrate|bootstrap-local EMAIL]";
+const USAGE: &str = "usage: agentclash-api [serve|migrate|bootstrap-local EMAIL|openapi]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -14,6 +15,20 @@ async fn main() -> ExitCode {
     if matches!(command.as_deref(), Some("-h" | "--help")) {
         println!("{USAGE}\n\nConfigured by environment variables; see the README.");
         return ExitCode::SUCCESS;
+    }
+    // The OpenAPI document needs no configuration (the web client is
+    // generated from it at build time).
+    if command.as_deref() == Some("openapi") {
+        return match serde_json::to_string_pretty(&agentclash_api::openapi()) {
+            Ok(doc) => {
+                println!("{doc}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("agentclash-api: cannot render the OpenAPI document: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let config = ApiConfig::from_env(&ProcessEnv)
         .unwrap_or_else(|e| exit_on_config_error("agentclash-api", &e));

@@ -7,6 +7,20 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_agentclash-api");
 
 #[test]
+fn openapi_prints_the_served_document_without_any_configuration() {
+    let out = std::process::Command::new(BIN)
+        .arg("openapi")
+        .env_clear()
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let served = serde_json::to_value(agentclash_api::openapi()).expect("document");
+    assert_eq!(printed, served);
+    assert!(printed["paths"]["/v1/workspaces/{workspace_id}/runs"].is_object());
+}
+
+#[test]
 fn a_nonsense_database_url_exits_2_with_one_line_naming_it() {
     let out = Command::new(BIN)
         .env_clear()

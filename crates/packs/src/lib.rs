@@ -17,7 +17,7 @@ mod yaml;
 
 pub use diagnostics::{Diagnostic, InvalidPack, Report, Severity, ValidateOptions};
 pub use model::Pack;
-pub use validate::validate;
+pub use validate::{validate, validate_for_original_platform};
 
 /// The normalised JSON form of a pack, as stored by the API; it is itself a
 /// valid bundle (JSON is YAML) that validates back to the same [`Pack`].

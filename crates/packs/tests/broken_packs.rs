@@ -1,10 +1,13 @@
 //! Data-driven corpus of deliberately broken packs (`tests/broken/*.yaml`).
 //! Each file starts with one or more `# expect: <path> | <line> | <message
-//! substring>` lines; validation must report an error matching each.
+//! substring>` lines; validation must report an error matching each. An
+//! optional `# options: strict` line validates in strict mode (for rules
+//! that are warnings by default), `# options: original` with the checks of
+//! the original platform, and both may be combined (`strict, original`).
 
 use std::path::PathBuf;
 
-use agentclash_packs::{Severity, ValidateOptions, validate};
+use agentclash_packs::{Severity, ValidateOptions, validate, validate_for_original_platform};
 
 struct Expect {
     path: String,
@@ -47,7 +50,20 @@ fn every_broken_pack_reports_its_expected_error() {
             "{} has no `# expect:` line",
             file.display()
         );
-        let report = validate(&source, &ValidateOptions::default());
+        let flags: Vec<&str> = source
+            .lines()
+            .filter_map(|l| l.strip_prefix("# options: "))
+            .flat_map(|l| l.split(',').map(str::trim))
+            .collect();
+        let options = ValidateOptions {
+            strict: flags.contains(&"strict"),
+            ..Default::default()
+        };
+        let report = if flags.contains(&"original") {
+            validate_for_original_platform(&source, &options)
+        } else {
+            validate(&source, &options)
+        };
         assert!(
             !report.is_valid(),
             "{} unexpectedly validates",

@@ -94,6 +94,12 @@ const QUIRKS: &[(&str, &str, usize, &str)] = &[
     ),
     (
         "fibonacci-e2e-showcase.yaml",
+        "version.evaluation_spec.scorecard.dimensions",
+        22,
+        "header comment mentions a behavioral dimension",
+    ),
+    (
+        "fibonacci-e2e-showcase.yaml",
         "version.evaluation_spec.validators[5].config.mode",
         110,
         "unknown field \"mode\"",

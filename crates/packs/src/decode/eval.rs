@@ -244,11 +244,19 @@ fn judge(d: &mut Decoder, j: &Obj) -> LlmJudge {
             flag_on_disagreement: d.boolean(&c, "flag_on_disagreement").unwrap_or(false),
         });
     let samples = d.int(j, "samples").unwrap_or(0);
+    let key = d.text(j, "key");
+    let mode = d
+        .exact(j, "mode")
+        .unwrap_or(crate::model::JudgeKind::Invalid);
+    if mode == crate::model::JudgeKind::Invalid {
+        let raw = j.get("mode").and_then(Node::scalar).map(|s| s.text.clone());
+        d.notes
+            .judge_modes
+            .insert(key.clone(), raw.unwrap_or_default());
+    }
     LlmJudge {
-        key: d.text(j, "key"),
-        mode: d
-            .exact(j, "mode")
-            .unwrap_or(crate::model::JudgeKind::Invalid),
+        key,
+        mode,
         model: d.opt_text(j, "model"),
         models: d.strings(j, "models"),
         samples: if samples == 0 { 3 } else { samples },

@@ -40,6 +40,8 @@ pub(crate) struct Notes {
     pub legacy_item_sets: Vec<usize>,
     /// Validators (by index) whose `config` key was present.
     pub validator_config_present: Vec<bool>,
+    /// Judge key → mode as written, for judges whose mode did not decode.
+    pub judge_modes: std::collections::HashMap<String, String>,
 }
 
 /// Decoding state: the diagnostic sink and the paths whose subtree could not

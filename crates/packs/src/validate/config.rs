@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::Reporter;
+use super::expected::json_path_ok;
 use super::syntax::schema_error;
 use crate::diagnostics::Severity;
 use crate::model::{JsonMap, ValidatorType as T};
@@ -475,7 +476,15 @@ fn postcondition(r: &mut Reporter, cp: &str, c: &JsonMap) {
     let jp = format!("{cp}.json_path");
     match (cond, c.contains_key("json_path")) {
         ("json_path_match", false) => r.error(&jp, "is required"),
-        ("json_path_match", true) | (_, false) => {}
+        ("json_path_match", true) => {
+            if text(c, "json_path").is_some_and(|p| !json_path_ok(p)) {
+                r.error(
+                    &jp,
+                    "must be a JSON path in the supported subset ($, .name, [N], [\"name\"])",
+                );
+            }
+        }
+        (_, false) => {}
         (_, true) => r.error(&jp, format!("must be omitted for {cond}")),
     }
 }

@@ -5,8 +5,11 @@
 mod cases;
 mod config;
 mod evidence;
+mod expected;
 mod pack;
 mod quirks;
+mod re2;
+mod refs;
 mod security;
 mod spec;
 mod syntax;
@@ -21,8 +24,19 @@ use crate::model::Pack;
 ///
 /// Never panics; inputs above `options.max_bytes` are rejected unparsed.
 pub fn validate(source: &str, options: &ValidateOptions) -> Report {
+    validate_as(source, options, false)
+}
+
+/// Like [`validate`], plus the warnings that only hold on the original
+/// platform, which ran a whole input set at once instead of one case at a
+/// time (§4.5): for authors who also publish the pack there.
+pub fn validate_for_original_platform(source: &str, options: &ValidateOptions) -> Report {
+    validate_as(source, options, true)
+}
+
+fn validate_as(source: &str, options: &ValidateOptions, reference: bool) -> Report {
     let mut sink = Sink::default();
-    let pack = run(source, options, &mut sink);
+    let pack = run(source, options, reference, &mut sink);
     let mut diagnostics = sink.items;
     if options.strict {
         for d in &mut diagnostics {
@@ -38,7 +52,7 @@ pub fn validate(source: &str, options: &ValidateOptions) -> Report {
     }
 }
 
-fn run(source: &str, options: &ValidateOptions, sink: &mut Sink) -> Option<Pack> {
+fn run(source: &str, options: &ValidateOptions, reference: bool, sink: &mut Sink) -> Option<Pack> {
     let start = crate::diagnostics::Pos { line: 1, column: 1 };
     if source.len() > options.max_bytes {
         let msg = format!("is larger than {} bytes", options.max_bytes);
@@ -56,6 +70,8 @@ fn run(source: &str, options: &ValidateOptions, sink: &mut Sink) -> Option<Pack>
     let broken = std::mem::take(&mut decoder.broken);
     let notes = std::mem::take(&mut decoder.notes);
     let mut r = Reporter {
+        source,
+        reference,
         sink,
         locator: &locator,
         broken: &broken,
@@ -67,12 +83,17 @@ fn run(source: &str, options: &ValidateOptions, sink: &mut Sink) -> Option<Pack>
     cases::check(&mut r, &pack);
     spec::check(&mut r, &pack);
     security::check(&mut r, &pack);
+    refs::check(&mut r, &pack);
     quirks::check(&mut r, &pack);
     Some(pack)
 }
 
 /// Writes diagnostics for rules that know a path but not a position.
 pub(crate) struct Reporter<'a> {
+    /// The bundle text, for rules that read comments.
+    pub source: &'a str,
+    /// Also report what only holds on the original platform (§4.5).
+    pub reference: bool,
     sink: &'a mut Sink,
     locator: &'a Locator,
     broken: &'a [String],
@@ -102,14 +123,23 @@ impl Reporter<'_> {
         self.sink.push(sev, path, pos, msg, hint);
     }
 
-    /// Why `pattern` is not a valid regex (memoised per validation run).
+    /// Why `pattern` does not compile as the reference's RE2 dialect
+    /// (memoised per validation run: real packs repeat long patterns).
     pub fn regex_error(&mut self, pattern: &str) -> Option<String> {
         if let Some(hit) = self.regexes.get(pattern) {
             return hit.clone();
         }
-        let result = syntax::regex_error(pattern);
+        let result = re2::error(pattern);
         self.regexes.insert(pattern.to_owned(), result.clone());
         result
+    }
+
+    /// Records a warning at a known position (text outside the YAML tree,
+    /// such as comments), unless it lies under a broken subtree.
+    pub fn warn_at(&mut self, path: &str, pos: crate::diagnostics::Pos, msg: impl Into<String>) {
+        if !self.broken.iter().any(|b| path.starts_with(b.as_str())) {
+            self.sink.push(Severity::Warning, path, pos, msg, None);
+        }
     }
 
     /// Records an error.

@@ -6,7 +6,6 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::Reporter;
-use super::evidence::{Evidence, parse};
 use super::syntax::case_placeholders;
 use crate::model::{
     Actor, Collector, DimensionSource, ExecutionMode, Pack, Strategy, Trigger, ValidatorType,
@@ -23,7 +22,7 @@ pub(crate) fn check(r: &mut Reporter, p: &Pack) {
     }
     instructions(r, p);
     scorecard(r, p);
-    evidence_use(r, p);
+    header_comments(r, p);
     simulator(r, p);
     adversarial(r, p);
     for (v, val) in p.version.evaluation_spec.validators.iter().enumerate() {
@@ -38,6 +37,70 @@ pub(crate) fn check(r: &mut Reporter, p: &Pack) {
             );
         }
     }
+}
+
+/// Dimension sources a comment can name, with the words that name them.
+const SOURCE_WORDS: &[(DimensionSource, &[&str])] = &[
+    (DimensionSource::Validators, &["validator", "validators"]),
+    (DimensionSource::Metric, &["metric", "metrics"]),
+    (DimensionSource::Reliability, &["reliability"]),
+    (DimensionSource::Latency, &["latency"]),
+    (DimensionSource::Cost, &["cost"]),
+    (DimensionSource::Behavioral, &["behavioral", "behavioural"]),
+    (
+        DimensionSource::LlmJudge,
+        &["llm_judge", "llm-judge", "llm judge"],
+    ),
+    (
+        DimensionSource::HumanPreference,
+        &["human_preference", "human-preference", "human preference"],
+    ),
+];
+
+/// §11 (`fibonacci-e2e-showcase`): the header comment block describes
+/// scorecard dimensions that the scorecard does not declare.
+fn header_comments(r: &mut Reporter, p: &Pack) {
+    let dims = &p.version.evaluation_spec.scorecard.dimensions;
+    let source = r.source;
+    for (n, line) in source.lines().enumerate() {
+        let body = line.trim_start();
+        if body.is_empty() {
+            continue;
+        }
+        if !body.starts_with('#') {
+            break;
+        }
+        let lower = body.to_lowercase();
+        if !lower.contains("dimension") {
+            continue;
+        }
+        for (src, words) in SOURCE_WORDS {
+            let named = words.iter().find(|w| mentions(&lower, w));
+            if let Some(word) = named
+                && !dims.iter().any(|d| d.source == *src)
+            {
+                let pos = crate::diagnostics::Pos {
+                    line: n + 1,
+                    column: line.len() - body.len() + 1,
+                };
+                r.warn_at(
+                    &format!("{ES}.scorecard.dimensions"),
+                    pos,
+                    format!("the header comment mentions a {word} dimension, but the scorecard declares no dimension with source {src}"),
+                );
+            }
+        }
+    }
+}
+
+/// Whether `word` occurs in `text` as a whole word.
+fn mentions(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
 }
 
 /// N17 and files named in instructions that nothing provides.
@@ -161,65 +224,6 @@ fn scorecard(r: &mut Reporter, p: &Pack) {
     }
 }
 
-/// References to case data that no case declares, and expectations nobody reads.
-fn evidence_use(r: &mut Reporter, p: &Pack) {
-    let es = &p.version.evaluation_spec;
-    let mut refs: Vec<(String, &str)> = Vec::new();
-    for (v, val) in es.validators.iter().enumerate() {
-        refs.push((format!("{ES}.validators[{v}].target"), val.target.as_str()));
-        if let Some(e) = &val.expected_from {
-            refs.push((format!("{ES}.validators[{v}].expected_from"), e.as_str()));
-        }
-    }
-    for (j, judge) in es.llm_judges.iter().enumerate() {
-        for (k, c) in judge.context_from.iter().enumerate() {
-            refs.push((
-                format!("{ES}.llm_judges[{j}].context_from[{k}]"),
-                c.as_str(),
-            ));
-        }
-        if let Some(rf) = &judge.reference_from {
-            refs.push((format!("{ES}.llm_judges[{j}].reference_from"), rf.as_str()));
-        }
-    }
-    let cases: Vec<_> = p.input_sets.iter().flat_map(|s| s.cases.iter()).collect();
-    let mut read_expectations = HashSet::new();
-    for (path, s) in &refs {
-        match parse(s) {
-            Some(Evidence::CaseExpectation(k)) => {
-                read_expectations.insert(k);
-                if !cases.is_empty() && !cases.iter().any(|c| c.expectations.iter().any(|e| e.key == k)) {
-                    r.warn(path, format!("no case declares an expectation \"{k}\", so this evidence is always unavailable"));
-                }
-            }
-            Some(Evidence::CaseInput(k))
-                if !cases.is_empty() && !cases.iter().any(|c| c.inputs.iter().any(|i| i.key == k)) => {
-                    r.warn(path, format!("no case declares an input \"{k}\", so this evidence is always unavailable"));
-                }
-            Some(Evidence::TranscriptFromMismatch) => r.warn(
-                path,
-                "transcript.from_mismatch is unavailable when no turn mismatches, which makes this judge (and its dimension) unavailable on good runs",
-            ),
-            _ => {}
-        }
-    }
-    for (i, set) in p.input_sets.iter().enumerate() {
-        for (j, c) in set.cases.iter().enumerate() {
-            for (k, e) in c.expectations.iter().enumerate() {
-                if !e.key.is_empty() && !read_expectations.contains(e.key.as_str()) {
-                    r.warn(
-                        &format!("input_sets[{i}].cases[{j}].expectations[{k}].key"),
-                        format!(
-                            "expectation \"{}\" is not used by any validator or judge",
-                            e.key
-                        ),
-                    );
-                }
-            }
-        }
-    }
-}
-
 fn simulator(r: &mut Reporter, p: &Pack) {
     for (i, set) in p.input_sets.iter().enumerate() {
         for (j, c) in set.cases.iter().enumerate() {
@@ -273,6 +277,16 @@ fn adversarial(r: &mut Reporter, p: &Pack) {
 #[cfg(test)]
 mod tests {
     use super::workspace_paths;
+
+    #[test]
+    fn whole_words() {
+        assert!(super::mentions(
+            "mix of validator-backed and behavioral.",
+            "behavioral"
+        ));
+        assert!(!super::mentions("a costly run", "cost"));
+        assert!(super::mentions("judge cost.", "cost"));
+    }
 
     #[test]
     fn finds_workspace_files() {

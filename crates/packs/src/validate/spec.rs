@@ -5,8 +5,6 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
-
 use super::evidence::{Evidence, parse};
 use super::syntax::schema_error;
 use super::{Reporter, unique_keys};
@@ -106,8 +104,11 @@ fn validators(r: &mut Reporter, es: &EvaluationSpec) {
             (None, Some(_)) => r.error(&ep, format!("must be omitted for {t} validators")),
             (Some(true), None) if t != ValidatorType::Invalid => r.error(&ep, "is required"),
             (Some(true), Some(s)) => {
-                if let Some(Evidence::Literal(text)) = evidence(r, &ep, s) {
-                    literal(r, &ep, t, text.trim_end());
+                if let Some(Evidence::Literal(text)) = evidence(r, &ep, s)
+                    && let Some(msg) =
+                        super::expected::problem(r, t, val.config.as_ref(), text.trim_end())
+                {
+                    r.error(&ep, format!("literal {msg}"));
                 }
             }
             _ => {}
@@ -157,102 +158,6 @@ fn file_target(
         }
         Some(_) => {}
     }
-}
-
-/// Checks the text of a `literal:` expected value against what the
-/// validator type will do with it.
-fn literal(r: &mut Reporter, path: &str, t: ValidatorType, text: &str) {
-    match t {
-        ValidatorType::RegexMatch => {
-            if let Some(e) = r.regex_error(text) {
-                r.error(
-                    path,
-                    format!("literal is not a valid regular expression: {e}"),
-                );
-            }
-        }
-        ValidatorType::JsonSchema => match serde_json::from_str::<Value>(text) {
-            Err(e) => r.error(path, format!("literal is not valid JSON: {e}")),
-            Ok(schema) => {
-                if let Some(e) = schema_error(&schema) {
-                    r.error(path, format!("literal is not a valid JSON Schema: {e}"));
-                }
-            }
-        },
-        ValidatorType::JsonPathMatch => json_path_literal(r, path, text),
-        ValidatorType::BooleanAssert => {
-            let v = text.trim().to_lowercase();
-            if !["true", "1", "yes", "false", "0", "no"].contains(&v.as_str()) {
-                r.error(path, "literal is not a boolean (true/false/1/0/yes/no)");
-            }
-        }
-        _ => {}
-    }
-}
-
-const COMPARATORS: &[&str] = &["exists", "equals", "contains", "greater_than", "less_than"];
-
-fn json_path_literal(r: &mut Reporter, path: &str, text: &str) {
-    if text.starts_with('$') {
-        if !json_path_ok(text) {
-            r.error(path, format!("literal has an invalid JSON path \"{text}\""));
-        }
-        return;
-    }
-    let Ok(Value::Object(m)) = serde_json::from_str::<Value>(text) else {
-        r.error(
-            path,
-            "literal must be a JSON path starting with $ or a JSON object {\"path\", \"comparator\", \"value\"}",
-        );
-        return;
-    };
-    match m.get("path").and_then(Value::as_str) {
-        Some(p) if json_path_ok(p) => {}
-        _ => r.error(
-            path,
-            "literal object needs a \"path\" string that is a valid JSON path",
-        ),
-    }
-    if let Some(c) = m.get("comparator")
-        && !c.as_str().is_some_and(|c| COMPARATORS.contains(&c))
-    {
-        r.error(
-            path,
-            format!(
-                "literal comparator must be one of {}",
-                COMPARATORS.join(", ")
-            ),
-        );
-    }
-}
-
-/// The JSON-path subset of §5.3.3: `$`, `.name`, `[N]`, `["name"]`.
-fn json_path_ok(p: &str) -> bool {
-    let Some(mut rest) = p.strip_prefix('$') else {
-        return false;
-    };
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix('.') {
-            let end = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-                .unwrap_or(after.len());
-            if end == 0 {
-                return false;
-            }
-            rest = &after[end..];
-        } else if let Some(after) = rest.strip_prefix('[') {
-            let Some(end) = after.find(']') else {
-                return false;
-            };
-            if after[..end].is_empty() {
-                return false;
-            }
-            rest = &after[end + 1..];
-        } else {
-            return false;
-        }
-    }
-    true
 }
 
 fn metrics(r: &mut Reporter, es: &EvaluationSpec) {
@@ -694,14 +599,26 @@ fn judge_dimension(
         return;
     };
     let keys: Vec<&str> = es.llm_judges.iter().map(|j| j.key.as_str()).collect();
-    if !keys.contains(&k.as_str()) {
-        let hint = crate::suggest::closest(k, &keys).map(str::to_owned);
-        r.push(
-            Severity::Error,
+    match es.llm_judges.iter().find(|j| j.key == *k) {
+        None => {
+            let hint = crate::suggest::closest(k, &keys).map(str::to_owned);
+            r.push(
+                Severity::Error,
+                &jp,
+                format!("references unknown judge key \"{k}\""),
+                hint,
+            );
+        }
+        // Every declared mode yields a score in [0,1] (assertion 0/1, n_wise
+        // Borda); a judge whose mode did not decode yields none.
+        Some(j) if j.mode == JudgeKind::Invalid => r.error(
             &jp,
-            format!("references unknown judge key \"{k}\""),
-            hint,
-        );
+            format!(
+                "judge \"{k}\" mode \"{}\" does not produce a numeric score usable as a dimension",
+                r.notes.judge_modes.get(k).map_or("", String::as_str)
+            ),
+        ),
+        Some(_) => {}
     }
 }
 
