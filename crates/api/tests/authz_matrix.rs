@@ -257,6 +257,37 @@ fn rows() -> Vec<(&'static str, Build, [u16; 6])> {
             [401, 200, 200, 200, 200, 404],
         ),
         (
+            // Nothing is scored yet: 202 with the status.
+            "GET /v1/workspaces/{workspace_id}/run-agents/{run_agent_id}/scorecard",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/run-agents/{}/scorecard", c.ws, c.lane),
+                    None,
+                )
+            },
+            [401, 202, 202, 202, 202, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/runs/{run_id}/ranking",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/runs/{}/ranking", c.ws, c.run),
+                    None,
+                )
+            },
+            [401, 202, 202, 202, 202, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/runs/{run_id}/failures",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/runs/{}/failures", c.ws, c.run),
+                    None,
+                )
+            },
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
             "GET /v1/workspaces/{workspace_id}/runs/{run_id}/cases",
             |c| {
                 (

@@ -442,3 +442,30 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Every event of one case attempt of a lane, in sequence order (what
+    /// scoring reads to rebuild the agent's trace).
+    pub async fn case_attempt_events(
+        &self,
+        ws: WorkspaceId,
+        lane: RunAgentId,
+        case_key: &str,
+        attempt: i32,
+    ) -> Result<Vec<RunEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.id, e.run_id, e.run_agent_id, e.sequence, e.event_type, e.occurred_at, e.case_key, e.attempt, \
+                    e.step, e.payload, e.summary, e.recorded_at \
+             FROM run_events e JOIN run_agents a ON a.id = e.run_agent_id \
+             WHERE e.run_agent_id = $1 AND a.workspace_id = $2 AND e.case_key = $3 AND e.attempt = $4 \
+             ORDER BY e.sequence",
+        )
+        .bind(lane.0)
+        .bind(ws.0)
+        .bind(case_key)
+        .bind(attempt)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+}

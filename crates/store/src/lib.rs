@@ -14,6 +14,7 @@ pub mod lanes;
 pub mod packs;
 pub mod page;
 pub mod runs;
+pub mod scores;
 pub mod secrets;
 pub mod sessions;
 pub mod tenancy;

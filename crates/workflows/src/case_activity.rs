@@ -266,7 +266,104 @@ async fn attempt_case(
         sandbox_label: format!("{}-{}", lane.id, input.case_key),
         cancel,
     };
-    Ok(run_case(case_input, &recorder).await?)
+    let result = run_case(case_input, &recorder).await?;
+    if result.stop_reason != StopReason::Cancelled {
+        score_attempt(
+            engine,
+            &pack,
+            &input_set_key,
+            input,
+            attempt,
+            &result,
+            &recorder,
+        )
+        .await?;
+    }
+    Ok(result)
+}
+
+/// Scores a finished attempt from its recorded events and the verifier's
+/// output, stores the case score, and records a `scoring.case.completed`
+/// event citing the verdicts.
+async fn score_attempt(
+    engine: &Engine,
+    pack: &agentclash_packs::Pack,
+    input_set_key: &str,
+    input: &CaseActivityInput,
+    attempt: u32,
+    result: &CaseResult,
+    recorder: &CaseRecorder,
+) -> Result<(), AttemptError> {
+    use agentclash_agent::{AgentEvent, EventSink as _};
+    let ws = input.workspace_id;
+    let events = engine
+        .store
+        .case_attempt_events(
+            ws,
+            input.run_agent_id,
+            &input.case_key,
+            attempt_i32(attempt),
+        )
+        .await
+        .map_err(EngineError::from)?;
+    let evidence = crate::evidence::build(
+        pack,
+        input_set_key,
+        &input.case_key,
+        &events,
+        result.verification.as_ref(),
+    );
+    let spec = &pack.version.evaluation_spec;
+    let score = agentclash_scoring::score_case(
+        spec,
+        &evidence,
+        &agentclash_scoring::ExternalScores::default(),
+    );
+    let score_json = serde_json::to_value(&score)
+        .map_err(|e| EngineError::Setup(format!("score does not serialise: {e}")))?;
+    let failure = score
+        .failure
+        .as_ref()
+        .and_then(|f| serde_json::to_value(f).ok());
+    engine
+        .store
+        .save_case_score(
+            ws,
+            input.run_agent_id,
+            &input.case_key,
+            &score_json,
+            failure.as_ref(),
+            None,
+        )
+        .await
+        .map_err(EngineError::from)?;
+    let summary = format!(
+        "case {} scored {} ({})",
+        input.case_key,
+        score
+            .overall_score
+            .map_or("-".to_owned(), |s| format!("{s:.2}")),
+        match score.passed {
+            Some(true) => "passed",
+            Some(false) => "failed",
+            None => "not scored",
+        }
+    );
+    recorder
+        .emit(
+            AgentEvent::new(
+                "scoring.case.completed",
+                None,
+                serde_json::json!({"overall_score": score.overall_score, "passed": score.passed,
+                    "verdicts": score.verdicts.iter().map(|v| serde_json::json!({"key": v.key, "state": v.state, "score": v.score})).collect::<Vec<_>>(),
+                    "failure": failure}),
+            )
+            .summary(summary),
+        )
+        .await
+        .map_err(CaseError::from)?;
+    recorder.flush().await.map_err(CaseError::from)?;
+    Ok(())
 }
 
 /// A case that cannot start for a reason retrying will not fix.

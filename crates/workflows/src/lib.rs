@@ -8,6 +8,7 @@
 mod activities;
 mod case_activity;
 pub mod engine;
+mod evidence;
 mod lane_workflow;
 pub mod recorder;
 mod run_workflow;

@@ -106,6 +106,16 @@ impl RunWorkflow {
             )));
         }
         Self::step(ctx, input, RunStatus::Running, RunStatus::Scoring).await?;
+        let run = RunRef {
+            workspace_id: input.workspace_id,
+            run_id: input.run_id,
+        };
+        ctx.execute_local_activity(RunActivities::rank_run, run, db_local_options(None))
+            .await
+            .map_err(|e| match e {
+                temporalio_sdk::ActivityExecutionError::Cancelled(_) => Interrupted::Cancelled,
+                other => Interrupted::Failed(format!("ranking failed: {other}")),
+            })?;
         Self::step(ctx, input, RunStatus::Scoring, RunStatus::Completed).await
     }
 }

@@ -7,6 +7,7 @@ mod health;
 pub(crate) mod identity;
 mod packs;
 mod replay;
+mod scores;
 mod runs;
 mod secrets;
 mod session;
@@ -115,7 +116,10 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(stream::stream))
         .routes(routes!(replay::page))
         .routes(routes!(replay::step))
-        .routes(routes!(replay::export));
+        .routes(routes!(replay::export))
+        .routes(routes!(scores::scorecard))
+        .routes(routes!(scores::ranking))
+        .routes(routes!(scores::failures));
     let (routes, mut doc) = registered.split_for_parts();
     // After the routes are in: the modifier walks every operation.
     CommonResponses.modify(&mut doc);
