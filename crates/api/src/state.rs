@@ -9,6 +9,9 @@ use crate::throttle::LoginThrottle;
 pub const DEFAULT_CALLER_PER_MINUTE: u32 = 1200;
 /// Requests per minute all callers together may make in one workspace by default.
 pub const DEFAULT_WORKSPACE_PER_MINUTE: u32 = 6000;
+/// Anonymous sign-up attempts per minute per client IP (each may cost an
+/// argon2 hash).
+pub const DEFAULT_SIGNUP_PER_MINUTE: u32 = 10;
 use agentclash_store::Store;
 use std::sync::Arc;
 
@@ -23,6 +26,8 @@ pub struct AppState {
     pub(crate) login_throttle: Arc<LoginThrottle>,
     pub(crate) caller_limit: Arc<RateLimiter>,
     pub(crate) workspace_limit: Arc<RateLimiter>,
+    pub(crate) signup_limit: Arc<RateLimiter>,
+    pub(crate) open_signup: bool,
     pub(crate) artifacts: Option<agentclash_artifacts::ArtifactStore>,
     pub(crate) events: Arc<crate::event_hub::EventHub>,
 }
@@ -39,6 +44,8 @@ impl AppState {
             login_throttle: Arc::new(LoginThrottle::default()),
             caller_limit: Arc::new(RateLimiter::new(DEFAULT_CALLER_PER_MINUTE)),
             workspace_limit: Arc::new(RateLimiter::new(DEFAULT_WORKSPACE_PER_MINUTE)),
+            signup_limit: Arc::new(RateLimiter::new(DEFAULT_SIGNUP_PER_MINUTE)),
+            open_signup: false,
             artifacts: None,
             events: crate::event_hub::EventHub::new(
                 store.clone(),
@@ -52,6 +59,19 @@ impl AppState {
     pub fn with_rate_limits(mut self, per_caller: u32, per_workspace: u32) -> Self {
         self.caller_limit = Arc::new(RateLimiter::new(per_caller));
         self.workspace_limit = Arc::new(RateLimiter::new(per_workspace));
+        self
+    }
+
+    /// Lets anyone sign up without an invitation (`API_OPEN_SIGNUP`).
+    pub fn with_open_signup(mut self, open: bool) -> Self {
+        self.open_signup = open;
+        self
+    }
+
+    /// Sets the anonymous sign-up attempts allowed per client IP per
+    /// minute; zero disables the limit.
+    pub fn with_signup_limit(mut self, per_minute: u32) -> Self {
+        self.signup_limit = Arc::new(RateLimiter::new(per_minute));
         self
     }
 

@@ -35,7 +35,21 @@ struct Ctx<'a> {
     pack_slug: String,
     /// Agent resources created during set-up.
     agents: &'a Agents,
+    /// Users and an invitation the membership rows act on.
+    people: &'a People,
     caller: &'a str,
+}
+
+/// Ids the membership and invitation rows use.
+struct People {
+    /// A workspace viewer whose role the PUT row sets (idempotently).
+    ws_target: String,
+    /// An org member whose role the PUT row sets (idempotently).
+    org_target: String,
+    /// Per caller: a workspace member and an org member the DELETE rows remove.
+    removable: std::collections::BTreeMap<&'static str, (String, String)>,
+    /// A pending invitation the DELETE row revokes (idempotently).
+    invitation: String,
 }
 
 /// Ids of the agent resources the rows use; `spare_*` ones get archived.
@@ -629,6 +643,120 @@ fn rows() -> Vec<(&'static str, Build, [u16; 6])> {
             },
             [401, 200, 200, 200, 200, 404],
         ),
+        (
+            // Anonymous sign-up; this server has no open sign-up, so without an invitation: 403.
+            "POST /v1/users",
+            |c| {
+                (
+                    "/v1/users".into(),
+                    Some(
+                        json!({"email": format!("signup-{}@test.local", c.caller), "password": "long enough password"}),
+                    ),
+                )
+            },
+            [403; 6],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/members",
+            |c| (format!("/v1/workspaces/{}/members", c.ws), None),
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "PUT /v1/workspaces/{workspace_id}/members/{user_id}",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/members/{}", c.ws, c.people.ws_target),
+                    Some(json!({"role": "workspace_viewer"})),
+                )
+            },
+            [401, 403, 403, 200, 200, 404],
+        ),
+        (
+            "DELETE /v1/workspaces/{workspace_id}/members/{user_id}",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/members/{}",
+                        c.ws, c.people.removable[c.caller].0
+                    ),
+                    None,
+                )
+            },
+            [401, 403, 403, 204, 204, 404],
+        ),
+        (
+            // Workspace members outside the organization do not see it.
+            "GET /v1/organizations/{organization_id}/members",
+            |c| (format!("/v1/organizations/{}/members", c.org), None),
+            [401, 404, 404, 200, 200, 404],
+        ),
+        (
+            "PUT /v1/organizations/{organization_id}/members/{user_id}",
+            |c| {
+                (
+                    format!(
+                        "/v1/organizations/{}/members/{}",
+                        c.org, c.people.org_target
+                    ),
+                    Some(json!({"role": "org_member"})),
+                )
+            },
+            [401, 404, 404, 200, 200, 404],
+        ),
+        (
+            "DELETE /v1/organizations/{organization_id}/members/{user_id}",
+            |c| {
+                (
+                    format!(
+                        "/v1/organizations/{}/members/{}",
+                        c.org, c.people.removable[c.caller].1
+                    ),
+                    None,
+                )
+            },
+            [401, 404, 404, 204, 204, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/invitations",
+            |c| (format!("/v1/workspaces/{}/invitations", c.ws), None),
+            [401, 403, 403, 200, 200, 404],
+        ),
+        (
+            "POST /v1/workspaces/{workspace_id}/invitations",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/invitations", c.ws),
+                    Some(
+                        json!({"email": format!("invitee-{}@test.local", c.caller), "role": "workspace_viewer"}),
+                    ),
+                )
+            },
+            [401, 403, 403, 201, 201, 404],
+        ),
+        (
+            "DELETE /v1/workspaces/{workspace_id}/invitations/{invitation_id}",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/invitations/{}",
+                        c.ws, c.people.invitation
+                    ),
+                    None,
+                )
+            },
+            [401, 403, 403, 204, 204, 404],
+        ),
+        (
+            // Any signed-in user may try; this token matches nothing.
+            "POST /v1/invitations/accept",
+            |_| {
+                (
+                    "/v1/invitations/accept".into(),
+                    Some(json!({"token": "acl_unknown"})),
+                )
+            },
+            [401, 404, 404, 404, 404, 404],
+        ),
     ]
 }
 
@@ -756,6 +884,8 @@ async fn every_operation_answers_every_caller_as_specified() {
         .id
         .to_string();
 
+    let people = people(&db, ws, org, api.tenant.user.id).await;
+
     let mut failures = Vec::new();
     for (op, build, expected) in rows {
         let (method, _) = op.split_once(' ').expect("METHOD path");
@@ -769,6 +899,7 @@ async fn every_operation_answers_every_caller_as_specified() {
                 pack_source: pack_source.clone(),
                 pack_slug: pack_slug.clone(),
                 agents: &agents,
+                people: &people,
                 caller,
             };
             let (path, body) = build(&ctx);
@@ -793,6 +924,61 @@ async fn every_operation_answers_every_caller_as_specified() {
         "authorisation matrix mismatches:\n{}",
         failures.join("\n")
     );
+}
+
+/// Creates the users and the invitation the membership rows act on.
+async fn people(
+    db: &agentclash_testkit::TestDb,
+    ws: agentclash_core::WorkspaceId,
+    org: agentclash_core::OrganizationId,
+    inviter: agentclash_core::UserId,
+) -> People {
+    let ws_target = db.user("ws-target").await;
+    db.store
+        .set_workspace_role(ws, ws_target.id, WorkspaceRole::Viewer)
+        .await
+        .expect("grant");
+    let org_target = db.user("org-target").await;
+    db.store
+        .set_org_role(org, org_target.id, OrgRole::Member)
+        .await
+        .expect("grant");
+    let mut removable = std::collections::BTreeMap::new();
+    for caller in CALLERS {
+        let in_ws = db.user(&format!("ws-del-{caller}")).await;
+        db.store
+            .set_workspace_role(ws, in_ws.id, WorkspaceRole::Member)
+            .await
+            .expect("grant");
+        let in_org = db.user(&format!("org-del-{caller}")).await;
+        db.store
+            .set_org_role(org, in_org.id, OrgRole::Member)
+            .await
+            .expect("grant");
+        removable.insert(caller, (in_ws.id.to_string(), in_org.id.to_string()));
+    }
+    let invitation = db
+        .store
+        .create_invitation(
+            ws,
+            &agentclash_store::invitations::NewInvitation {
+                email: "matrix-invitee@test.local",
+                role: WorkspaceRole::Viewer,
+                token_hash: &agentclash_auth::mint_token().hash.0,
+                expires_at: chrono::Utc::now() + chrono::Duration::days(1),
+                invited_by: inviter,
+            },
+        )
+        .await
+        .expect("invitation")
+        .id
+        .to_string();
+    People {
+        ws_target: ws_target.id.to_string(),
+        org_target: org_target.id.to_string(),
+        removable,
+        invitation,
+    }
 }
 
 /// Creates the agent resources the rows use, straight through the store.

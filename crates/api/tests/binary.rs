@@ -13,7 +13,11 @@ fn openapi_prints_the_served_document_without_any_configuration() {
         .env_clear()
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     let served = serde_json::to_value(agentclash_api::openapi()).expect("document");
     assert_eq!(printed, served);

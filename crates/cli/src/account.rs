@@ -13,7 +13,8 @@ use crate::args::{
 };
 use crate::config::{self, Resolved, UserConfig};
 use crate::exit::{self, fail};
-use crate::output::{print_items, print_value};
+use crate::output::{print_page, print_value};
+use crate::resources::{find_in_pages, page_query};
 
 /// Builds a client from the resolved settings and runs `body` on a
 /// single-threaded runtime.
@@ -39,9 +40,11 @@ pub fn auth(args: AuthArgs) -> anyhow::Result<ExitCode> {
             match command {
                 AuthCommand::Status => status(&client, &settings, json).await,
                 AuthCommand::Logout => logout(&client, &settings).await,
-                AuthCommand::Tokens(TokensCommand::List) => {
-                    let tokens = client.get(&["v1", "auth", "tokens"]).await?;
-                    print_items(
+                AuthCommand::Tokens(TokensCommand::List(page)) => {
+                    let tokens = client
+                        .get_query(&["v1", "auth", "tokens"], &page_query(&page))
+                        .await?;
+                    print_page(
                         &tokens,
                         json,
                         &[
@@ -123,13 +126,12 @@ async fn status(client: &ApiClient, settings: &Resolved, json: bool) -> anyhow::
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads a token from stdin, checks it with `GET /v1/users/me` and saves it.
-fn login(opts: ApiOpts) -> anyhow::Result<ExitCode> {
+/// Reads a token from stdin: one line after `prompt` on a terminal,
+/// everything otherwise; surrounding whitespace is dropped.
+pub fn read_token(prompt: &str) -> anyhow::Result<String> {
     let mut token = String::new();
     if std::io::stdin().is_terminal() {
-        eprintln!(
-            "paste an API token (from `agentclash auth tokens create` or the web app), then press Enter:"
-        );
+        eprintln!("{prompt}");
         std::io::stdin().read_line(&mut token)?;
     } else {
         std::io::stdin().read_to_string(&mut token)?;
@@ -138,6 +140,14 @@ fn login(opts: ApiOpts) -> anyhow::Result<ExitCode> {
     if token.is_empty() {
         return Err(fail(exit::USAGE, "no token on stdin"));
     }
+    Ok(token)
+}
+
+/// Reads a token from stdin, checks it with `GET /v1/users/me` and saves it.
+fn login(opts: ApiOpts) -> anyhow::Result<ExitCode> {
+    let token = read_token(
+        "paste an API token (from `agentclash auth tokens create` or the web app), then press Enter:",
+    )?;
     let settings = config::resolve(opts.api_url, opts.workspace)?;
     let client = ApiClient::new(&settings.api_url, Some(&token))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -242,13 +252,12 @@ async fn logout(client: &ApiClient, settings: &Resolved) -> anyhow::Result<ExitC
         eprintln!("not logged in");
         return Ok(ExitCode::SUCCESS);
     };
-    if let Ok(tokens) = client.get(&["v1", "auth", "tokens"]).await {
-        let mine = tokens["items"].as_array().into_iter().flatten().find(|t| {
-            t["revoked_at"].is_null() && t["prefix"].as_str().is_some_and(|p| token.starts_with(p))
-        });
-        if let Some(id) = mine.and_then(|t| t["id"].as_str()) {
-            client.delete(&["v1", "auth", "tokens", id]).await?;
-        }
+    let mine = find_in_pages(client, &["v1", "auth", "tokens"], |t| {
+        t["revoked_at"].is_null() && t["prefix"].as_str().is_some_and(|p| token.starts_with(p))
+    })
+    .await;
+    if let Some(id) = mine.ok().as_ref().and_then(|m| m.first()?["id"].as_str()) {
+        client.delete(&["v1", "auth", "tokens", id]).await?;
     }
     saved.save()?;
     eprintln!("logged out of {}", settings.api_url);
@@ -259,9 +268,19 @@ async fn logout(client: &ApiClient, settings: &Resolved) -> anyhow::Result<ExitC
 pub fn org(args: OrgArgs) -> anyhow::Result<ExitCode> {
     with_client(args.api, |client, _, json| async move {
         match args.command {
-            OrgCommand::List => {
-                let orgs = client.get(&["v1", "organizations"]).await?;
-                print_items(&orgs, json, &["id", "slug", "name", "role"])
+            OrgCommand::List(page) => {
+                let orgs = client
+                    .get_query(&["v1", "organizations"], &page_query(&page))
+                    .await?;
+                print_page(&orgs, json, &["id", "slug", "name", "role"])
+            }
+            OrgCommand::Members { org, command } => {
+                let org = match org {
+                    Some(org) => org,
+                    None => only_org(&client).await?,
+                };
+                crate::members::members(&client, &["v1", "organizations", &org], command, json)
+                    .await
             }
         }
     })
@@ -271,8 +290,10 @@ pub fn org(args: OrgArgs) -> anyhow::Result<ExitCode> {
 pub fn workspace(args: WorkspaceArgs) -> anyhow::Result<ExitCode> {
     with_client(args.api, |client, settings, json| async move {
         match args.command {
-            WorkspaceCommand::List => {
-                let mut listed = client.get(&["v1", "workspaces"]).await?;
+            WorkspaceCommand::List(page) => {
+                let mut listed = client
+                    .get_query(&["v1", "workspaces"], &page_query(&page))
+                    .await?;
                 if let (Some(items), Some(current)) = (
                     listed["items"].as_array_mut(),
                     settings.workspace.as_deref(),
@@ -282,25 +303,22 @@ pub fn workspace(args: WorkspaceArgs) -> anyhow::Result<ExitCode> {
                         item["current"] = Value::from(if chosen { "*" } else { "" });
                     }
                 }
-                print_items(&listed, json, &["current", "id", "slug", "name", "role"])
+                print_page(&listed, json, &["current", "id", "slug", "name", "role"])
             }
             WorkspaceCommand::Use { workspace } => {
-                let listed = client.get(&["v1", "workspaces"]).await?;
-                let found = listed["items"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .find(|w| {
-                        w["id"].as_str() == Some(workspace.as_str())
-                            || w["slug"].as_str() == Some(workspace.as_str())
-                    })
-                    .and_then(|w| w["id"].as_str().map(str::to_owned))
-                    .ok_or_else(|| {
-                        fail(
-                            exit::NOT_FOUND,
-                            format!("no workspace `{workspace}` that you can reach"),
-                        )
-                    })?;
+                let found = find_in_pages(&client, &["v1", "workspaces"], |w| {
+                    w["id"].as_str() == Some(workspace.as_str())
+                        || w["slug"].as_str() == Some(workspace.as_str())
+                })
+                .await?
+                .first()
+                .and_then(|w| w["id"].as_str().map(str::to_owned))
+                .ok_or_else(|| {
+                    fail(
+                        exit::NOT_FOUND,
+                        format!("no workspace `{workspace}` that you can reach"),
+                    )
+                })?;
                 let mut saved = UserConfig::load()?;
                 saved.workspace = Some(found.clone());
                 saved.save()?;
@@ -332,15 +350,25 @@ pub fn workspace(args: WorkspaceArgs) -> anyhow::Result<ExitCode> {
                 }
                 Ok(ExitCode::SUCCESS)
             }
+            WorkspaceCommand::Members(command) => {
+                let workspace = settings.require_workspace()?.to_owned();
+                crate::members::members(&client, &["v1", "workspaces", &workspace], command, json)
+                    .await
+            }
         }
     })
 }
 
+/// The id of the caller's organization when they belong to exactly one.
 async fn only_org(client: &ApiClient) -> anyhow::Result<String> {
-    let orgs = client.get(&["v1", "organizations"]).await?;
+    let orgs = client
+        .get_query(&["v1", "organizations"], &[("limit", Some("2".to_owned()))])
+        .await?;
     let items = orgs["items"].as_array().cloned().unwrap_or_default();
     match items.as_slice() {
-        [one] => Ok(one["id"].as_str().unwrap_or_default().to_owned()),
+        [one] if orgs["next_cursor"].is_null() => {
+            Ok(one["id"].as_str().unwrap_or_default().to_owned())
+        }
         [] => Err(fail(exit::NOT_FOUND, "you belong to no organization")),
         _ => Err(fail(
             exit::USAGE,

@@ -34,6 +34,8 @@ pub enum Command {
     Workspace(WorkspaceArgs),
     /// Workspace secrets (values are write-only).
     Secret(SecretArgs),
+    /// Invite people to a workspace, or accept an invitation.
+    Invitation(InvitationArgs),
     /// Author and check challenge packs.
     #[command(name = "challenge-pack")]
     ChallengePack(PackArgs),
@@ -451,7 +453,7 @@ pub enum PackCommand {
         file: PathBuf,
     },
     /// List the workspace's packs.
-    List,
+    List(PageOpts),
 }
 
 /// How to reach the API; shared by every command that talks to it.
@@ -526,8 +528,8 @@ pub enum DeviceCommand {
 /// `agentclash auth tokens ...`.
 #[derive(Debug, Subcommand)]
 pub enum TokensCommand {
-    /// List your tokens (never their values).
-    List,
+    /// List your tokens (never their values), newest first.
+    List(PageOpts),
     /// Create a token; its value is printed once.
     Create {
         /// What the token is for.
@@ -558,7 +560,127 @@ pub struct OrgArgs {
 #[derive(Debug, Subcommand)]
 pub enum OrgCommand {
     /// List your organizations.
-    List,
+    List(PageOpts),
+    /// Members of an organization (org admins manage them).
+    Members {
+        /// Organization id [default: your only organization].
+        #[arg(long, value_name = "ID")]
+        org: Option<String>,
+        /// Which members command.
+        #[command(subcommand)]
+        command: MembersCommand<OrgRoleArg>,
+    },
+}
+
+/// `members list|set-role|remove`, for workspaces (`R` = [`WorkspaceRoleArg`])
+/// and organizations (`R` = [`OrgRoleArg`]). USER is a user id or an email.
+#[derive(Debug, Subcommand)]
+pub enum MembersCommand<R: clap::ValueEnum + Clone + Send + Sync + 'static> {
+    /// List members by email.
+    List(PageOpts),
+    /// Change a member's role (admins).
+    SetRole {
+        /// The member's user id or email.
+        user: String,
+        /// The new role.
+        #[arg(value_enum)]
+        role: R,
+    },
+    /// Remove a member (admins). Their access ends at once; the last admin
+    /// cannot be removed.
+    Remove {
+        /// The member's user id or email.
+        user: String,
+    },
+}
+
+/// A workspace role on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WorkspaceRoleArg {
+    /// Reads everything in the workspace.
+    #[value(alias = "workspace_viewer")]
+    Viewer,
+    /// Also runs evals, publishes packs, manages deployments.
+    #[value(alias = "workspace_member")]
+    Member,
+    /// Also manages provider accounts, secrets and members.
+    #[value(alias = "workspace_admin")]
+    Admin,
+}
+
+/// An organization role on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OrgRoleArg {
+    /// Sees the organization.
+    #[value(alias = "org_member")]
+    Member,
+    /// Administers the organization and all its workspaces.
+    #[value(alias = "org_admin")]
+    Admin,
+}
+
+/// The API's spelling of a role given on the command line.
+pub trait ApiRole {
+    /// E.g. `workspace_admin`.
+    fn api_name(&self) -> &'static str;
+}
+
+impl ApiRole for WorkspaceRoleArg {
+    fn api_name(&self) -> &'static str {
+        match self {
+            Self::Viewer => "workspace_viewer",
+            Self::Member => "workspace_member",
+            Self::Admin => "workspace_admin",
+        }
+    }
+}
+
+impl ApiRole for OrgRoleArg {
+    fn api_name(&self) -> &'static str {
+        match self {
+            Self::Member => "org_member",
+            Self::Admin => "org_admin",
+        }
+    }
+}
+
+/// `agentclash invitation ...`.
+#[derive(Debug, Args)]
+pub struct InvitationArgs {
+    /// API options.
+    #[command(flatten)]
+    pub api: ApiOpts,
+    /// Which invitation command.
+    #[command(subcommand)]
+    pub command: InvitationCommand,
+}
+
+/// The invitation commands.
+#[derive(Debug, Subcommand)]
+pub enum InvitationCommand {
+    /// Invite an email to the workspace (admins); prints the token once.
+    /// The invitation expires after 7 days; inviting again replaces it.
+    Create {
+        /// Who may accept it (they must sign in, or sign up, with this email).
+        email: String,
+        /// The role it grants.
+        #[arg(long, value_enum, default_value = "member")]
+        role: WorkspaceRoleArg,
+    },
+    /// List the workspace's pending invitations (admins).
+    List(PageOpts),
+    /// Revoke a pending invitation by id (admins).
+    Revoke {
+        /// The invitation's id (from `invitation list`).
+        id: String,
+    },
+    /// Accept an invitation as the logged-in user. The token is read from
+    /// stdin (or a prompt) unless --token is given.
+    Accept {
+        /// The token (visible in shell history and process lists: prefer stdin).
+        #[arg(long)]
+        token: Option<String>,
+    },
 }
 
 /// `agentclash workspace ...`.
@@ -576,7 +698,7 @@ pub struct WorkspaceArgs {
 #[derive(Debug, Subcommand)]
 pub enum WorkspaceCommand {
     /// List the workspaces you can reach, with your role.
-    List,
+    List(PageOpts),
     /// Make a workspace the default for later commands.
     Use {
         /// Workspace id or slug.
@@ -593,6 +715,9 @@ pub enum WorkspaceCommand {
         #[arg(long, value_name = "ID")]
         org: Option<String>,
     },
+    /// Members of the workspace (admins manage them).
+    #[command(subcommand)]
+    Members(MembersCommand<WorkspaceRoleArg>),
 }
 
 /// `agentclash secret ...`.
@@ -609,8 +734,8 @@ pub struct SecretArgs {
 /// The secret commands.
 #[derive(Debug, Subcommand)]
 pub enum SecretCommand {
-    /// List secret names and when they changed.
-    List,
+    /// List secret names and when they changed, by name.
+    List(PageOpts),
     /// Set a secret. The value is read from stdin (or a prompt without echo),
     /// so it never lands in shell history, unless --value is given explicitly.
     Set {

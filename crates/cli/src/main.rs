@@ -23,6 +23,7 @@ mod docfile;
 mod events;
 mod exit;
 mod local;
+mod members;
 mod output;
 mod pack;
 mod project;
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
         args::Command::Org(org) => account::org(org),
         args::Command::Workspace(ws) => account::workspace(ws),
         args::Command::Secret(secret) => secret::run(secret),
+        args::Command::Invitation(invitation) => members::invitation(invitation),
         args::Command::ChallengePack(pack) => pack::run(pack),
         args::Command::ProviderAccount(a) => agents::provider_account(a),
         args::Command::RuntimeProfile(a) => agents::runtime_profile(a),

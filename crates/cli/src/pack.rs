@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::account::with_client;
 use crate::args::{PackArgs, PackCommand, PackTemplate};
 use crate::exit::{self, fail};
-use crate::output::{print_items, print_value};
+use crate::output::{print_page, print_value};
 
 /// Runs one challenge-pack command.
 pub fn run(args: PackArgs) -> anyhow::Result<ExitCode> {
@@ -77,12 +77,15 @@ pub fn run(args: PackArgs) -> anyhow::Result<ExitCode> {
                 }
             })
         }
-        PackCommand::List => with_client(args.api, |client, settings, json| async move {
+        PackCommand::List(page) => with_client(args.api, |client, settings, json| async move {
             let workspace = settings.require_workspace()?.to_owned();
             let listed = client
-                .get(&["v1", "workspaces", &workspace, "challenge-packs"])
+                .get_query(
+                    &["v1", "workspaces", &workspace, "challenge-packs"],
+                    &crate::resources::page_query(&page),
+                )
                 .await?;
-            print_items(
+            print_page(
                 &listed,
                 json,
                 &["slug", "name", "latest_version", "updated_at"],

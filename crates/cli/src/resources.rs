@@ -57,7 +57,7 @@ pub const DEPLOYMENT: Kind = Kind {
     columns: &["id", "name", "model", "archived_at"],
 };
 
-/// Most pages `resolve` reads looking for a name (100 items each).
+/// Most pages a lookup reads looking for a name (100 items each).
 const MAX_NAME_PAGES: usize = 50;
 
 /// The query of a paginated list.
@@ -155,28 +155,15 @@ pub async fn resolve(
     if is_id(reference) {
         return Ok(reference.to_owned());
     }
-    let mut cursor: Option<String> = None;
-    let mut matches = Vec::new();
-    for _ in 0..MAX_NAME_PAGES {
-        let page = client
-            .get_query(
-                &["v1", "workspaces", workspace, kind.path],
-                &[("limit", Some("100".to_owned())), ("cursor", cursor.take())],
-            )
-            .await?;
-        matches.extend(
-            page["items"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|item| item["name"].as_str() == Some(reference))
-                .filter_map(|item| item["id"].as_str().map(str::to_owned)),
-        );
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
-    }
+    let matches: Vec<String> = find_in_pages(
+        client,
+        &["v1", "workspaces", workspace, kind.path],
+        |item| item["name"].as_str() == Some(reference),
+    )
+    .await?
+    .iter()
+    .filter_map(|item| item["id"].as_str().map(str::to_owned))
+    .collect();
     match matches.as_slice() {
         [one] => Ok(one.clone()),
         [] => Err(fail(
@@ -194,6 +181,38 @@ pub async fn resolve(
             ),
         )),
     }
+}
+
+/// Every item of a paginated list (read 100 at a time, at most
+/// `MAX_NAME_PAGES` pages) for which `wanted` holds.
+pub async fn find_in_pages(
+    client: &ApiClient,
+    segments: &[&str],
+    wanted: impl Fn(&Value) -> bool,
+) -> anyhow::Result<Vec<Value>> {
+    let mut cursor: Option<String> = None;
+    let mut found = Vec::new();
+    for _ in 0..MAX_NAME_PAGES {
+        let page = client
+            .get_query(
+                segments,
+                &[("limit", Some("100".to_owned())), ("cursor", cursor.take())],
+            )
+            .await?;
+        found.extend(
+            page["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|item| wanted(item))
+                .cloned(),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@ use serde_json::json;
 use crate::account::with_client;
 use crate::args::{SecretArgs, SecretCommand};
 use crate::exit::{self, fail};
-use crate::output::print_items;
+use crate::output::print_page;
+use crate::resources::page_query;
 
 /// Runs one secret command.
 pub fn run(args: SecretArgs) -> anyhow::Result<ExitCode> {
@@ -24,11 +25,14 @@ pub fn run(args: SecretArgs) -> anyhow::Result<ExitCode> {
     with_client(args.api, |client, settings, json| async move {
         let workspace = settings.require_workspace()?.to_owned();
         match args.command {
-            SecretCommand::List => {
+            SecretCommand::List(page) => {
                 let listed = client
-                    .get(&["v1", "workspaces", &workspace, "secrets"])
+                    .get_query(
+                        &["v1", "workspaces", &workspace, "secrets"],
+                        &page_query(&page),
+                    )
                     .await?;
-                print_items(&listed, json, &["name", "created_at", "updated_at"])
+                print_page(&listed, json, &["name", "created_at", "updated_at"])
             }
             SecretCommand::Set { name, .. } => {
                 let body = json!({ "value": value.unwrap_or_default() });

@@ -86,6 +86,8 @@ pub struct ApiConfig {
     pub rate_limit_per_minute: u32,
     /// Requests per minute per workspace, all callers together (0: unlimited).
     pub workspace_rate_limit_per_minute: u32,
+    /// Whether anyone may sign up without an invitation (`API_OPEN_SIGNUP=1`).
+    pub open_signup: bool,
 }
 
 /// Configuration of `agentclash-worker`.
@@ -165,6 +167,7 @@ impl ApiConfig {
                 "API_WORKSPACE_RATE_LIMIT_PER_MINUTE",
             )?
             .unwrap_or(6000),
+            open_signup: flag(env, "API_OPEN_SIGNUP")?.unwrap_or(false),
         })
     }
 }
@@ -190,23 +193,22 @@ impl WorkerConfig {
                 path.is_absolute().then_some(path)
             })?
             .unwrap_or_else(|| default_data_dir(env).join("sandboxes")),
-            local_mode: optional(
-                env,
-                "AGENTCLASH_LOCAL_MODE",
-                "1, true, 0 or false",
-                |v| match v {
-                    "1" | "true" => Some(true),
-                    "0" | "false" => Some(false),
-                    _ => None,
-                },
-            )?
-            .unwrap_or(false),
+            local_mode: flag(env, "AGENTCLASH_LOCAL_MODE")?.unwrap_or(false),
         })
     }
 }
 
 fn default_bind() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+/// An on/off switch: `1`/`true` or `0`/`false`.
+fn flag(env: &impl Env, var: &'static str) -> Result<Option<bool>, ConfigError> {
+    optional(env, var, "1, true, 0 or false", |v| match v {
+        "1" | "true" => Some(true),
+        "0" | "false" => Some(false),
+        _ => None,
+    })
 }
 
 fn per_minute(env: &impl Env, var: &'static str) -> Result<Option<u32>, ConfigError> {
@@ -350,6 +352,20 @@ mod tests {
             ArtifactStore::Local(PathBuf::from("/home/u/.local/share/agentclash/artifacts"))
         );
         assert!(cfg.redis_url.is_none());
+        assert!(!cfg.open_signup, "sign-up needs an invitation by default");
+    }
+
+    #[test]
+    fn open_signup_is_a_flag() {
+        for (raw, expected) in [("1", true), ("true", true), ("0", false), ("false", false)] {
+            let mut e = env(BASE);
+            e.insert("API_OPEN_SIGNUP".into(), raw.into());
+            assert_eq!(
+                ApiConfig::from_env(&e).expect("valid").open_signup,
+                expected,
+                "{raw}"
+            );
+        }
     }
 
     #[test]
@@ -373,6 +389,7 @@ mod tests {
             ("AGENTCLASH_SECRETS_KEY", "tooshort"),
             ("LOG_FORMAT", "xml"),
             ("TEMPORAL_NAMESPACE", "bad namespace!"),
+            ("API_OPEN_SIGNUP", "yes please"),
         ] {
             let mut e = env(BASE);
             e.insert(var.to_owned(), bad.to_owned());

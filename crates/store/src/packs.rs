@@ -3,6 +3,7 @@
 //! The store does not parse packs: the API validates the YAML (with
 //! `agentclash-packs`) and hands over the normalised parts as JSON.
 
+use crate::page::Page;
 use crate::{Store, StoreError};
 use agentclash_core::{UserId, WorkspaceId};
 use chrono::{DateTime, Utc};
@@ -75,6 +76,9 @@ pub struct NewPackVersion {
 /// A pack as listed.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PackSummary {
+    /// The pack's id (the list's cursor).
+    #[schema(value_type = String, format = Uuid)]
+    pub id: Uuid,
     /// The pack's slug.
     pub slug: String,
     /// Display name (of the latest version).
@@ -284,19 +288,32 @@ impl Store {
         Ok((version_from_row(&row)?, true))
     }
 
-    /// The workspace's packs, by slug.
-    pub async fn list_packs(&self, workspace: WorkspaceId) -> Result<Vec<PackSummary>, StoreError> {
+    /// The workspace's packs by slug, `limit` (1..=100) at a time; the
+    /// cursor is the last pack's id.
+    pub async fn list_packs(
+        &self,
+        workspace: WorkspaceId,
+        limit: u32,
+        cursor: Option<Uuid>,
+    ) -> Result<Page<PackSummary>, StoreError> {
+        let limit = limit.clamp(1, 100);
         let rows = sqlx::query(
-            "SELECT p.slug, p.name, p.family, p.updated_at, MAX(v.version) AS latest_version \
+            "SELECT p.id, p.slug, p.name, p.family, p.updated_at, MAX(v.version) AS latest_version \
              FROM challenge_packs p JOIN challenge_pack_versions v ON v.pack_id = p.id \
-             WHERE p.workspace_id = $1 GROUP BY p.id ORDER BY p.slug",
+             WHERE p.workspace_id = $1 \
+               AND ($2::uuid IS NULL OR p.slug > (SELECT slug FROM challenge_packs WHERE id = $2 AND workspace_id = $1)) \
+             GROUP BY p.id ORDER BY p.slug LIMIT $3",
         )
         .bind(workspace.0)
+        .bind(cursor)
+        .bind(i64::from(limit) + 1)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
+        let packs = rows
+            .iter()
             .map(|row| {
                 Ok(PackSummary {
+                    id: row.try_get("id")?,
                     slug: row.try_get("slug")?,
                     name: row.try_get("name")?,
                     family: row.try_get("family")?,
@@ -304,27 +321,50 @@ impl Store {
                     updated_at: row.try_get("updated_at")?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Page::from_rows(packs, limit, |p| p.id))
     }
 
-    /// A pack's versions, newest first; a pack of another workspace is not found.
+    /// A pack's versions, newest first, `limit` (1..=100) at a time; the
+    /// cursor is the last version's id. A pack of another workspace is not
+    /// found.
     pub async fn list_pack_versions(
         &self,
         workspace: WorkspaceId,
         slug: &str,
-    ) -> Result<Vec<PackVersion>, StoreError> {
+        limit: u32,
+        cursor: Option<Uuid>,
+    ) -> Result<Page<PackVersion>, StoreError> {
+        let limit = limit.clamp(1, 100);
         let rows = sqlx::query(&format!(
             "SELECT {VERSION_COLUMNS} FROM challenge_pack_versions v JOIN challenge_packs p ON p.id = v.pack_id \
-             WHERE p.workspace_id = $1 AND p.slug = $2 ORDER BY v.version DESC"
+             WHERE p.workspace_id = $1 AND p.slug = $2 \
+               AND ($3::uuid IS NULL OR v.version < (SELECT version FROM challenge_pack_versions WHERE id = $3 AND workspace_id = $1)) \
+             ORDER BY v.version DESC LIMIT $4"
         ))
         .bind(workspace.0)
         .bind(slug)
+        .bind(cursor)
+        .bind(i64::from(limit) + 1)
         .fetch_all(&self.pool)
         .await?;
         if rows.is_empty() {
-            return Err(StoreError::NotFound);
+            let exists: Option<i32> = sqlx::query_scalar(
+                "SELECT 1 FROM challenge_packs WHERE workspace_id = $1 AND slug = $2",
+            )
+            .bind(workspace.0)
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound);
+            }
         }
-        rows.iter().map(version_from_row).collect()
+        let versions = rows
+            .iter()
+            .map(version_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(versions, limit, |v| v.id))
     }
 
     /// One version with its normalised JSON and original YAML.

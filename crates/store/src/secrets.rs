@@ -18,6 +18,16 @@ pub struct SecretMeta {
     pub updated_at: DateTime<Utc>,
 }
 
+/// One page of secret names (secrets are keyed by name, so the cursor is a
+/// name rather than an id).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SecretPage {
+    /// The secrets on this page.
+    pub items: Vec<SecretMeta>,
+    /// Pass back as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
 impl Store {
     /// Creates or replaces a secret's ciphertext; returns whether it is new.
     pub async fn put_secret(
@@ -42,18 +52,26 @@ impl Store {
         Ok(inserted)
     }
 
-    /// The workspace's secrets (names and times only), by name.
+    /// The workspace's secrets (names and times only), by name, `limit`
+    /// (1..=100) at a time; the cursor is the last name of a page.
     pub async fn list_secrets(
         &self,
         workspace: WorkspaceId,
-    ) -> Result<Vec<SecretMeta>, StoreError> {
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<SecretPage, StoreError> {
+        let limit = limit.clamp(1, 100);
         let rows = sqlx::query(
-            "SELECT name, created_at, updated_at FROM workspace_secrets WHERE workspace_id = $1 ORDER BY name",
+            "SELECT name, created_at, updated_at FROM workspace_secrets \
+             WHERE workspace_id = $1 AND ($2::text IS NULL OR name > $2) ORDER BY name LIMIT $3",
         )
         .bind(workspace.0)
+        .bind(cursor)
+        .bind(i64::from(limit) + 1)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
+        let mut items = rows
+            .iter()
             .map(|row| {
                 Ok(SecretMeta {
                     name: row.try_get("name")?,
@@ -61,7 +79,14 @@ impl Store {
                     updated_at: row.try_get("updated_at")?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|s| s.name.clone())
+        } else {
+            None
+        };
+        Ok(SecretPage { items, next_cursor })
     }
 
     /// A secret's ciphertext, for the worker to decrypt when a run needs it.

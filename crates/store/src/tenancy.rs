@@ -1,5 +1,6 @@
 //! Organizations, workspaces and memberships: who may reach which workspace.
 
+use crate::page::Page;
 use crate::{Store, StoreError};
 use agentclash_core::{OrgRole, OrganizationId, UserId, WorkspaceId, WorkspaceRole};
 use chrono::{DateTime, Utc};
@@ -50,6 +51,23 @@ fn workspace_from_row(row: &PgRow) -> Result<Workspace, StoreError> {
         created_at: row.try_get("created_at")?,
     })
 }
+
+fn organization_from_row(row: &PgRow) -> Result<Organization, StoreError> {
+    let role: String = row.try_get("role")?;
+    Ok(Organization {
+        id: OrganizationId(row.try_get("id")?),
+        slug: row.try_get("slug")?,
+        name: row.try_get("name")?,
+        role: role
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("{e}")))?,
+    })
+}
+
+/// The organizations of a user with their role there.
+const USER_ORGANIZATIONS: &str = "\
+    SELECT o.id, o.slug, o.name, om.role FROM organizations o \
+    JOIN organization_memberships om ON om.organization_id = o.id WHERE om.user_id = $1";
 
 /// The effective role of a user in each workspace they can reach: their
 /// workspace membership, or admin when they administer the organization.
@@ -176,26 +194,36 @@ impl Store {
         &self,
         user: UserId,
     ) -> Result<Vec<Organization>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT o.id, o.slug, o.name, om.role FROM organizations o \
-             JOIN organization_memberships om ON om.organization_id = o.id WHERE om.user_id = $1 ORDER BY o.slug",
-        )
+        let rows = sqlx::query(&format!("{USER_ORGANIZATIONS} ORDER BY o.slug"))
+            .bind(user.0)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(organization_from_row).collect()
+    }
+
+    /// The user's organizations by slug, `limit` (1..=100) at a time; the
+    /// cursor is the last organization's id.
+    pub async fn organizations_page(
+        &self,
+        user: UserId,
+        limit: u32,
+        cursor: Option<OrganizationId>,
+    ) -> Result<Page<Organization>, StoreError> {
+        let limit = limit.clamp(1, 100);
+        let rows = sqlx::query(&format!(
+            "{USER_ORGANIZATIONS} AND ($2::uuid IS NULL OR o.slug > (SELECT slug FROM organizations WHERE id = $2)) \
+             ORDER BY o.slug LIMIT $3"
+        ))
         .bind(user.0)
+        .bind(cursor.map(|c| c.0))
+        .bind(i64::from(limit) + 1)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let role: String = row.try_get("role")?;
-                Ok(Organization {
-                    id: OrganizationId(row.try_get("id")?),
-                    slug: row.try_get("slug")?,
-                    name: row.try_get("name")?,
-                    role: role
-                        .parse()
-                        .map_err(|e| StoreError::Corrupt(format!("{e}")))?,
-                })
-            })
-            .collect()
+        let orgs = rows
+            .iter()
+            .map(organization_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(orgs, limit, |o| o.id.0))
     }
 
     /// The user's role in one organization, if any.
@@ -222,6 +250,32 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(workspace_from_row).collect()
+    }
+
+    /// The workspaces the user can reach, oldest first, `limit` (1..=100) at
+    /// a time; the cursor is the last workspace's id.
+    pub async fn workspaces_page(
+        &self,
+        user: UserId,
+        limit: u32,
+        cursor: Option<WorkspaceId>,
+    ) -> Result<Page<Workspace>, StoreError> {
+        let limit = limit.clamp(1, 100);
+        let rows = sqlx::query(&format!(
+            "{VISIBLE_WORKSPACES} AND ($2::uuid IS NULL OR (w.created_at, w.id) > \
+                 (SELECT created_at, id FROM workspaces WHERE id = $2)) \
+             ORDER BY w.created_at, w.id LIMIT $3"
+        ))
+        .bind(user.0)
+        .bind(cursor.map(|c| c.0))
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let workspaces = rows
+            .iter()
+            .map(workspace_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(workspaces, limit, |w| w.id.0))
     }
 
     /// One workspace with the user's effective role; `None` when the user

@@ -1,5 +1,6 @@
 //! User accounts and API tokens.
 
+use crate::page::Page;
 use crate::{Store, StoreError};
 use agentclash_core::{TokenId, UserId};
 use chrono::{DateTime, Utc};
@@ -68,6 +69,28 @@ pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
+/// Inserts a user through `executor` (the pool, or a transaction that does
+/// more in the same commit); a taken email is a conflict.
+pub(crate) async fn insert_user<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    email: &str,
+    display_name: &str,
+    password_hash: Option<&str>,
+) -> Result<User, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (email) DO NOTHING RETURNING id, email, display_name, created_at",
+    )
+    .bind(UserId::new().0)
+    .bind(normalise_email(email))
+    .bind(display_name)
+    .bind(password_hash)
+    .fetch_optional(executor)
+    .await?
+    .ok_or_else(|| StoreError::Conflict("a user with this email already exists".into()))?;
+    user_from_row(&row)
+}
+
 impl Store {
     /// Creates a user; a taken email is a conflict.
     pub async fn create_user(
@@ -76,18 +99,7 @@ impl Store {
         display_name: &str,
         password_hash: Option<&str>,
     ) -> Result<User, StoreError> {
-        let row = sqlx::query(
-            "INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (email) DO NOTHING RETURNING id, email, display_name, created_at",
-        )
-        .bind(UserId::new().0)
-        .bind(normalise_email(email))
-        .bind(display_name)
-        .bind(password_hash)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or_else(|| StoreError::Conflict("a user with this email already exists".into()))?;
-        user_from_row(&row)
+        insert_user(&self.pool, email, display_name, password_hash).await
     }
 
     /// A user and their password hash, for login.
@@ -156,15 +168,29 @@ impl Store {
         Ok(Some((user_from_row(&user)?, token)))
     }
 
-    /// The user's tokens, newest first (revoked ones included, marked).
-    pub async fn list_api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
+    /// The user's tokens, newest first (revoked ones included, marked),
+    /// `limit` (1..=100) at a time.
+    pub async fn list_api_tokens(
+        &self,
+        user: UserId,
+        limit: u32,
+        cursor: Option<TokenId>,
+    ) -> Result<Page<ApiToken>, StoreError> {
+        let limit = limit.clamp(1, 100);
         let rows = sqlx::query(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC"
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 AND ($2::uuid IS NULL OR id < $2) \
+             ORDER BY id DESC LIMIT $3"
         ))
         .bind(user.0)
+        .bind(cursor.map(|c| c.0))
+        .bind(i64::from(limit) + 1)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(token_from_row).collect()
+        let tokens = rows
+            .iter()
+            .map(token_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(tokens, limit, |t| t.id.0))
     }
 
     /// Revokes one of the user's tokens; another user's token is not found.

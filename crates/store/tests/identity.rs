@@ -45,13 +45,18 @@ async fn tokens_authenticate_until_revoked_or_expired_and_only_their_owner_revok
         .expect("query")
         .expect("live");
     assert_eq!((who.id, token), (ada.id, meta.id));
-    let listed = db.store.list_api_tokens(ada.id).await.expect("list");
-    assert!(listed[0].last_used_at.is_some(), "use is recorded");
+    let listed = db
+        .store
+        .list_api_tokens(ada.id, 20, None)
+        .await
+        .expect("list");
+    assert!(listed.items[0].last_used_at.is_some(), "use is recorded");
     assert!(
         db.store
-            .list_api_tokens(bob.id)
+            .list_api_tokens(bob.id, 20, None)
             .await
             .expect("list")
+            .items
             .is_empty()
     );
 

@@ -2,16 +2,22 @@
 
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::routes::invitations::invitation_error;
 use crate::state::AppState;
 use agentclash_core::{ErrorCode, OrgRole, OrganizationId, TokenId};
+use agentclash_store::page::Page;
 use agentclash_store::tenancy::{Organization, Workspace};
 use agentclash_store::users::{ApiToken, User};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, SocketAddr};
+use uuid::Uuid;
 
 /// `GET /v1/users/me`.
 #[utoipa::path(get, path = "/v1/users/me", tag = "identity",
@@ -33,16 +39,54 @@ impl<T> Items<T> {
     }
 }
 
-/// `GET /v1/auth/tokens`: the caller's tokens (metadata only).
-#[utoipa::path(get, path = "/v1/auth/tokens", tag = "identity",
-    responses((status = 200, body = Items<ApiToken>), (status = 401, body = crate::error::ErrorEnvelope)), security(("bearer" = []), ("session" = [])))]
+/// `limit` and `cursor` of the identity lists (tokens, organizations,
+/// workspaces, members, invitations): the cursor is an id.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Page size, 1..=100 (default 20).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<Uuid>,
+}
+
+impl ListQuery {
+    /// The validated page size.
+    pub(crate) fn limit(&self) -> Result<u32, ApiError> {
+        page_limit(self.limit)
+    }
+
+    /// The cursor as the list's id type.
+    pub(crate) fn cursor<T: From<Uuid>>(&self) -> Option<T> {
+        self.cursor.map(T::from)
+    }
+}
+
+/// A requested page size: 1..=100, 20 when absent.
+pub(crate) fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    let limit = limit.unwrap_or(20);
+    if (1..=100).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::bad_request("`limit` must be between 1 and 100"))
+    }
+}
+
+/// `GET /v1/auth/tokens`: the caller's tokens (metadata only), newest first.
+#[utoipa::path(get, path = "/v1/auth/tokens", tag = "identity", params(ListQuery),
+    responses((status = 200, body = Page<ApiToken>), (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope)), security(("bearer" = []), ("session" = [])))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Items<ApiToken>>, ApiError> {
-    Ok(Json(Items {
-        items: state.store.list_api_tokens(principal.user.id).await?,
-    }))
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Page<ApiToken>>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .list_api_tokens(principal.user.id, q.limit()?, q.cursor())
+            .await?,
+    ))
 }
 
 /// Body of `POST /v1/auth/tokens`.
@@ -127,31 +171,37 @@ pub async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /v1/organizations`.
-#[utoipa::path(get, path = "/v1/organizations", tag = "identity",
-    responses((status = 200, body = Items<Organization>), (status = 401, body = crate::error::ErrorEnvelope)), security(("bearer" = []), ("session" = [])))]
+/// `GET /v1/organizations`: the caller's organizations, by slug.
+#[utoipa::path(get, path = "/v1/organizations", tag = "identity", params(ListQuery),
+    responses((status = 200, body = Page<Organization>), (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope)), security(("bearer" = []), ("session" = [])))]
 pub async fn list_organizations(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Items<Organization>>, ApiError> {
-    Ok(Json(Items {
-        items: state
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Page<Organization>>, ApiError> {
+    Ok(Json(
+        state
             .store
-            .organizations_for_user(principal.user.id)
+            .organizations_page(principal.user.id, q.limit()?, q.cursor())
             .await?,
-    }))
+    ))
 }
 
-/// `GET /v1/workspaces`: every workspace the caller can reach, with their role.
-#[utoipa::path(get, path = "/v1/workspaces", tag = "identity",
-    responses((status = 200, body = Items<Workspace>), (status = 401, body = crate::error::ErrorEnvelope)), security(("bearer" = []), ("session" = [])))]
+/// `GET /v1/workspaces`: every workspace the caller can reach, with their
+/// role, oldest first.
+#[utoipa::path(get, path = "/v1/workspaces", tag = "identity", params(ListQuery),
+    responses((status = 200, body = Page<Workspace>), (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope)), security(("bearer" = []), ("session" = [])))]
 pub async fn list_workspaces(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Items<Workspace>>, ApiError> {
-    Ok(Json(Items {
-        items: state.store.workspaces_for_user(principal.user.id).await?,
-    }))
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Page<Workspace>>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .workspaces_page(principal.user.id, q.limit()?, q.cursor())
+            .await?,
+    ))
 }
 
 /// Body of `POST /v1/workspaces`.
@@ -221,5 +271,143 @@ pub(crate) fn not_found_as(
     move |e| match e {
         agentclash_store::StoreError::NotFound => ApiError::not_found(what),
         other => other.into(),
+    }
+}
+
+/// Shortest accepted password, in characters.
+const MIN_PASSWORD_CHARS: usize = 12;
+/// Longest accepted password, in bytes (bounds the hashing work).
+const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// Body of `POST /v1/users`. Not `Debug`: it holds a password.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignUp {
+    /// Login email (stored in lower case).
+    email: String,
+    /// At least 12 characters.
+    password: String,
+    /// Name shown in the UI [default: the part of the email before `@`].
+    #[serde(default)]
+    display_name: Option<String>,
+    /// An invitation to accept in the same step; required unless the
+    /// server allows open sign-up. The invited email must be `email`.
+    #[serde(default)]
+    invitation_token: Option<String>,
+}
+
+/// A new account, and the workspace its invitation opened.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SignedUp {
+    user: User,
+    /// The workspace joined through the invitation, if one was given.
+    workspace: Option<Workspace>,
+}
+
+/// The peer's IP address, when the server records it (`serve` does).
+pub(crate) struct ClientIp(Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip()),
+        ))
+    }
+}
+
+/// `POST /v1/users`: creates an account. Needs a valid invitation token
+/// (accepted in the same transaction) unless the server runs with
+/// `API_OPEN_SIGNUP=1`. Throttled per client IP. The caller then signs in
+/// with `POST /v1/auth/login`.
+#[utoipa::path(post, path = "/v1/users", tag = "identity", request_body = SignUp,
+    responses((status = 201, body = SignedUp), (status = 400, body = crate::error::ErrorEnvelope, description = "invalid field, or `expired_token` for an expired invitation"),
+        (status = 403, body = crate::error::ErrorEnvelope, description = "sign-up needs an invitation, or the invitation is for another email"),
+        (status = 404, body = crate::error::ErrorEnvelope, description = "unknown or revoked invitation"),
+        (status = 409, body = crate::error::ErrorEnvelope, description = "the email is taken, or the invitation was used"),
+        (status = 429, body = crate::error::ErrorEnvelope)))]
+pub async fn sign_up(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<SignUp>,
+) -> Result<(StatusCode, Json<SignedUp>), ApiError> {
+    let key = ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    state.signup_limit.check(&key).map_err(|wait| {
+        ApiError::too_many_requests("too many sign-ups from this address; retry later", wait)
+    })?;
+    if body.invitation_token.is_none() && !state.open_signup {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "this server only accepts sign-ups with an invitation: pass `invitation_token`",
+        ));
+    }
+    let email = valid_email(&body.email)?;
+    if body.password.chars().count() < MIN_PASSWORD_CHARS
+        || body.password.len() > MAX_PASSWORD_BYTES
+    {
+        return Err(ApiError::bad_request(format!(
+            "`password` must be {MIN_PASSWORD_CHARS} characters to {MAX_PASSWORD_BYTES} bytes"
+        )));
+    }
+    let display_name = match body.display_name.as_deref().map(str::trim) {
+        None | Some("") => email.split('@').next().unwrap_or_default().to_owned(),
+        Some(name) if name.chars().count() <= 200 => name.to_owned(),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "`display_name` must be at most 200 characters",
+            ));
+        }
+    };
+    let password = body.password;
+    let hash = tokio::task::spawn_blocking(move || agentclash_auth::hash_password(&password))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| ApiError::internal(&e))?;
+    let signed_up = match body.invitation_token {
+        Some(token) => {
+            let (user, workspace) = state
+                .store
+                .sign_up_with_invitation(
+                    &email,
+                    &display_name,
+                    &hash,
+                    &agentclash_auth::hash_token(token.trim()).0,
+                )
+                .await
+                .map_err(invitation_error)?;
+            SignedUp {
+                user,
+                workspace: Some(workspace),
+            }
+        }
+        None => SignedUp {
+            user: state
+                .store
+                .create_user(&email, &display_name, Some(&hash))
+                .await?,
+            workspace: None,
+        },
+    };
+    tracing::info!(user = %signed_up.user.id, invited = signed_up.workspace.is_some(), "user signed up");
+    Ok((StatusCode::CREATED, Json(signed_up)))
+}
+
+/// A plausible email, normalised (trimmed, lower case): one `@` with text
+/// on both sides, no whitespace, at most 254 characters.
+pub(crate) fn valid_email(raw: &str) -> Result<String, ApiError> {
+    let email = agentclash_store::users::normalise_email(raw);
+    let ok = email.chars().count() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+        });
+    if ok {
+        Ok(email)
+    } else {
+        Err(ApiError::bad_request("`email` must be an email address"))
     }
 }

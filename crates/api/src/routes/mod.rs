@@ -5,10 +5,12 @@ mod artifacts;
 mod device;
 mod health;
 pub(crate) mod identity;
+mod invitations;
+mod members;
 mod packs;
 mod replay;
-mod scores;
 mod runs;
+mod scores;
 mod secrets;
 mod session;
 mod stream;
@@ -119,7 +121,21 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(replay::export))
         .routes(routes!(scores::scorecard))
         .routes(routes!(scores::ranking))
-        .routes(routes!(scores::failures));
+        .routes(routes!(scores::failures))
+        .routes(routes!(identity::sign_up))
+        .routes(routes!(members::list_workspace_members))
+        .routes(routes!(
+            members::set_workspace_member_role,
+            members::remove_workspace_member
+        ))
+        .routes(routes!(members::list_org_members))
+        .routes(routes!(
+            members::set_org_member_role,
+            members::remove_org_member
+        ))
+        .routes(routes!(invitations::list, invitations::create))
+        .routes(routes!(invitations::revoke))
+        .routes(routes!(invitations::accept));
     let (routes, mut doc) = registered.split_for_parts();
     // After the routes are in: the modifier walks every operation.
     CommonResponses.modify(&mut doc);

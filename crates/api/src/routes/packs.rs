@@ -4,8 +4,8 @@
 
 use crate::auth::WorkspaceScope;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::routes::identity::{Items, not_found_as};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::routes::identity::{Items, ListQuery, not_found_as};
 use crate::state::AppState;
 use agentclash_core::{ErrorCode, WorkspaceRole};
 use agentclash_packs::{Diagnostic, Pack, Severity, ValidateOptions};
@@ -13,6 +13,7 @@ use agentclash_store::packs::{
     InputSetDetail, NewCase, NewChallenge, NewInputSet, NewPackVersion, PackSummary, PackVersion,
     PackVersionDetail,
 };
+use agentclash_store::page::Page;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -201,36 +202,43 @@ fn hex_sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// The workspace's packs. Any role.
+/// The workspace's packs, by slug. Any role.
 #[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/challenge-packs", tag = "challenge-packs",
-    params(("workspace_id" = String, Path, description = "Workspace id")),
-    responses((status = 200, body = Items<PackSummary>), (status = 401, body = crate::error::ErrorEnvelope),
-        (status = 404, body = crate::error::ErrorEnvelope)),
+    params(("workspace_id" = String, Path, description = "Workspace id"), ListQuery),
+    responses((status = 200, body = Page<PackSummary>), (status = 400, body = crate::error::ErrorEnvelope),
+        (status = 401, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     scope: WorkspaceScope,
-) -> Result<Json<Items<PackSummary>>, ApiError> {
-    Ok(Json(Items::new(state.store.list_packs(scope.id()).await?)))
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Page<PackSummary>>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .list_packs(scope.id(), q.limit()?, q.cursor())
+            .await?,
+    ))
 }
 
 /// A pack's versions, newest first. Any role.
 #[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/challenge-packs/{slug}/versions", tag = "challenge-packs",
-    params(("workspace_id" = String, Path, description = "Workspace id"), ("slug" = String, Path, description = "Pack slug")),
-    responses((status = 200, body = Items<PackVersion>), (status = 401, body = crate::error::ErrorEnvelope),
-        (status = 404, body = crate::error::ErrorEnvelope)),
+    params(("workspace_id" = String, Path, description = "Workspace id"), ("slug" = String, Path, description = "Pack slug"), ListQuery),
+    responses((status = 200, body = Page<PackVersion>), (status = 400, body = crate::error::ErrorEnvelope),
+        (status = 401, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn versions(
     State(state): State<AppState>,
     scope: WorkspaceScope,
     Path((_, slug)): Path<(String, String)>,
-) -> Result<Json<Items<PackVersion>>, ApiError> {
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Page<PackVersion>>, ApiError> {
     let versions = state
         .store
-        .list_pack_versions(scope.id(), &slug)
+        .list_pack_versions(scope.id(), &slug, q.limit()?, q.cursor())
         .await
         .map_err(not_found_as("challenge pack"))?;
-    Ok(Json(Items::new(versions)))
+    Ok(Json(versions))
 }
 
 /// One version: normalised JSON and original YAML. Any role.

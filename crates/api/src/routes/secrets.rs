@@ -4,11 +4,11 @@
 
 use crate::auth::WorkspaceScope;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::routes::identity::{Items, not_found_as};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::routes::identity::{not_found_as, page_limit};
 use crate::state::AppState;
 use agentclash_core::{ErrorCode, WorkspaceRole};
-use agentclash_store::secrets::SecretMeta;
+use agentclash_store::secrets::SecretPage;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -17,18 +17,34 @@ use serde::Deserialize;
 /// Largest accepted secret value.
 const MAX_VALUE_BYTES: usize = 64 * 1024;
 
-/// Names and timestamps of the workspace's secrets. Member role.
-#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/secrets", tag = "secrets", params(("workspace_id" = String, Path, description = "Workspace id")),
-    responses((status = 200, body = Items<SecretMeta>), (status = 401, body = crate::error::ErrorEnvelope), (status = 403, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)),
+/// `limit` and `cursor` of the secrets list: secrets are keyed by name, so
+/// the cursor is the last name of the previous page.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SecretListQuery {
+    /// Page size, 1..=100 (default 20).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// Names and timestamps of the workspace's secrets, by name. Member role.
+#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/secrets", tag = "secrets", params(("workspace_id" = String, Path, description = "Workspace id"), SecretListQuery),
+    responses((status = 200, body = SecretPage), (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope), (status = 403, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     scope: WorkspaceScope,
-) -> Result<Json<Items<SecretMeta>>, ApiError> {
+    ApiQuery(q): ApiQuery<SecretListQuery>,
+) -> Result<Json<SecretPage>, ApiError> {
     scope.require(WorkspaceRole::Member)?;
-    Ok(Json(Items::new(
-        state.store.list_secrets(scope.id()).await?,
-    )))
+    Ok(Json(
+        state
+            .store
+            .list_secrets(scope.id(), page_limit(q.limit)?, q.cursor.as_deref())
+            .await?,
+    ))
 }
 
 /// Body of a secret write. The value is not `Debug`-printed anywhere.
