@@ -9,7 +9,10 @@ mod token;
 
 pub use password::{PasswordError, decoy_hash, hash_password, verify_password};
 pub use secret_box::{SecretBox, SecretBoxError, workspace_secret_context};
-pub use token::{MintedToken, TOKEN_PREFIX, TokenHash, hash_token, mint_token, random_code};
+pub use token::{
+    INVITATION_PREFIX, MintedToken, TOKEN_PREFIX, TokenHash, hash_token, mint_token,
+    mint_with_prefix, random_code,
+};
 
 /// Fills a buffer from the OS random source.
 pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {

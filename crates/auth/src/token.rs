@@ -30,8 +30,17 @@ pub struct TokenHash(pub String);
 
 /// Mints a new API token: `acl_` + 64 hex characters (256 random bits).
 pub fn mint_token() -> MintedToken {
-    let plaintext = format!("{TOKEN_PREFIX}{}", hex::encode(crate::random_bytes::<32>()));
-    let display_prefix = plaintext.chars().take(TOKEN_PREFIX.len() + 8).collect();
+    mint_with_prefix(TOKEN_PREFIX)
+}
+
+/// Prefix of workspace invitation tokens: distinct from API tokens, so a
+/// leaked one is recognisable as what it is.
+pub const INVITATION_PREFIX: &str = "aci_";
+
+/// A random secret like [`mint_token`] with another recognisable prefix.
+pub fn mint_with_prefix(prefix: &str) -> MintedToken {
+    let plaintext = format!("{prefix}{}", hex::encode(crate::random_bytes::<32>()));
+    let display_prefix = plaintext.chars().take(prefix.len() + 8).collect();
     MintedToken {
         hash: hash_token(&plaintext),
         plaintext,

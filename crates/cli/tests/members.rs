@@ -198,7 +198,7 @@ fn org_members_need_an_org_when_there_are_several_and_take_only_org_roles() {
 fn invitation_create_prints_the_token_once_on_stdout() {
     let (url, server) = scripted_api(vec![(
         201,
-        r#"{"id":"i1","email":"ada@example.com","role":"workspace_viewer","expires_at":"2026-01-08T00:00:00Z","token":"acl_secret"}"#,
+        r#"{"id":"i1","email":"ada@example.com","role":"workspace_viewer","expires_at":"2026-01-08T00:00:00Z","token":"aci_secret"}"#,
     )]);
     let mut args = vec![
         "invitation",
@@ -210,9 +210,9 @@ fn invitation_create_prints_the_token_once_on_stdout() {
     args.extend(api(&url));
     let out = agentclash(&args, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "acl_secret\n");
+    assert_eq!(stdout(&out), "aci_secret\n");
     assert!(stderr(&out).contains("shown only once"), "{}", stderr(&out));
-    assert!(!stderr(&out).contains("acl_secret"));
+    assert!(!stderr(&out).contains("aci_secret"));
     let seen = server.join().expect("server");
     assert_eq!(
         lines(&seen),

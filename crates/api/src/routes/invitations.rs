@@ -88,7 +88,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<CreatedInvitation>), ApiError> {
     scope.require(WorkspaceRole::Admin)?;
     let email = valid_email(&body.email)?;
-    let minted = agentclash_auth::mint_token();
+    let minted = agentclash_auth::mint_with_prefix(agentclash_auth::INVITATION_PREFIX);
     let invitation = state
         .store
         .create_invitation(
