@@ -292,7 +292,10 @@ async fn invitation_lifecycle_create_list_accept_reuse_revoke_expire() {
     assert_eq!(error_of(r).await.0, 409, "already a member");
 
     let (id, token) = invite(&api, "Ada@Example.com", "workspace_member").await;
-    assert!(token.starts_with("aci_"), "invitation tokens are recognisable as such: {token}");
+    assert!(
+        token.starts_with("aci_"),
+        "invitation tokens are recognisable as such: {token}"
+    );
     let (_, listed) = json_of(api.http.get_sent(api.ws_url("/invitations")).await).await;
     let items = listed["items"].as_array().expect("items");
     assert_eq!(items.len(), 1);

@@ -200,3 +200,71 @@ async fn another_workspace_sees_none_of_our_packs() {
     let r = as_stranger.get_sent(api.ws_url("/challenge-packs")).await;
     assert_eq!(error_of(r).await.0, 404);
 }
+
+#[tokio::test]
+async fn asset_artifact_ids_must_belong_to_the_publishing_workspace() {
+    let (api, db) = common::start_with_tenant(&common::dead_address(), 1 << 20).await;
+    let with_asset = |id: &str| {
+        common::example("packs/unit-conversion.yaml").replace(
+            "  execution_mode: prompt_eval\n",
+            &format!("  execution_mode: prompt_eval\n  assets:\n    - {{key: table, path: /workspace/table.csv, artifact_id: {id}}}\n"),
+        )
+    };
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let r = api
+        .http
+        .post_json(
+            api.ws_url("/challenge-packs"),
+            &serde_json::json!({"source": with_asset(&unknown)}),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body: serde_json::Value = r.json().await.expect("json");
+    let diagnostic = &body["error"]["details"]["diagnostics"][0];
+    assert_eq!(
+        diagnostic["path"], "version.assets[0].artifact_id",
+        "{body}"
+    );
+    assert!(
+        diagnostic["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&unknown)),
+        "{body}"
+    );
+
+    // An artifact of another workspace is just as unknown; one of ours works.
+    let other = db.tenant("other").await;
+    let ours = uuid::Uuid::now_v7();
+    let theirs = uuid::Uuid::now_v7();
+    for (id, ws) in [
+        (ours, api.tenant.workspace.id),
+        (theirs, other.workspace.id),
+    ] {
+        sqlx::query(
+            "INSERT INTO artifacts (id, workspace_id, name, media_type, size_bytes, content_hash, storage_key) \
+             VALUES ($1, $2, 'table.csv', 'text/csv', 3, $3, 'k')",
+        )
+        .bind(id)
+        .bind(ws.0)
+        .bind(format!("{:064x}", id.as_u128()))
+        .execute(db.store.pool())
+        .await
+        .expect("artifact row");
+    }
+    let r = api
+        .http
+        .post_json(
+            api.ws_url("/challenge-packs"),
+            &serde_json::json!({"source": with_asset(&theirs.to_string())}),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = api
+        .http
+        .post_json(
+            api.ws_url("/challenge-packs"),
+            &serde_json::json!({"source": with_asset(&ours.to_string())}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+}

@@ -84,3 +84,27 @@ impl Store {
         .ok_or(StoreError::NotFound)
     }
 }
+
+impl Store {
+    /// The ids among `ids` that name no artifact of the workspace.
+    pub async fn missing_artifacts(
+        &self,
+        ws: WorkspaceId,
+        ids: &[Uuid],
+    ) -> Result<Vec<Uuid>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found: Vec<Uuid> =
+            sqlx::query_scalar("SELECT id FROM artifacts WHERE workspace_id = $1 AND id = ANY($2)")
+                .bind(ws.0)
+                .bind(ids)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(ids
+            .iter()
+            .filter(|id| !found.contains(id))
+            .copied()
+            .collect())
+    }
+}

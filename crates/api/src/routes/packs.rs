@@ -20,6 +20,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 /// Largest accepted pack bundle.
 const MAX_PACK_BYTES: usize = 1024 * 1024;
@@ -62,6 +63,53 @@ fn diagnostic_json(d: &Diagnostic) -> Value {
         "message": d.message,
         "suggestion": d.suggestion,
     })
+}
+
+/// Every asset's `artifact_id` must name an artifact of the publishing
+/// workspace (§2.8); the validator cannot know, the database can.
+async fn check_asset_artifacts(
+    state: &AppState,
+    scope: &WorkspaceScope,
+    pack: &agentclash_packs::Pack,
+) -> Result<(), ApiError> {
+    let mut refs: Vec<(String, Uuid)> = Vec::new();
+    let mut add = |path: String, assets: &[agentclash_packs::model::Asset]| {
+        for (i, asset) in assets.iter().enumerate() {
+            if let Some(id) = asset.artifact_id.as_deref().and_then(|id| id.parse().ok()) {
+                refs.push((format!("{path}[{i}].artifact_id"), id));
+            }
+        }
+    };
+    add("version.assets".into(), &pack.version.assets);
+    for (c, challenge) in pack.challenges.iter().enumerate() {
+        add(format!("challenges[{c}].assets"), &challenge.assets);
+    }
+    for (s, set) in pack.input_sets.iter().enumerate() {
+        for (c, case) in set.cases.iter().enumerate() {
+            add(format!("input_sets[{s}].cases[{c}].assets"), &case.assets);
+        }
+    }
+    let ids: Vec<Uuid> = refs.iter().map(|(_, id)| *id).collect();
+    let missing = state.store.missing_artifacts(scope.id(), &ids).await?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let diagnostics: Vec<Value> = refs
+        .iter()
+        .filter(|(_, id)| missing.contains(id))
+        .map(|(path, id)| {
+            json!({"severity": "error", "path": path, "line": null, "column": null,
+                   "message": format!("artifact {id} does not exist in this workspace"), "suggestion": null})
+        })
+        .collect();
+    Err(ApiError::new(
+        ErrorCode::InvalidPack,
+        format!(
+            "the pack references {} artifact(s) this workspace does not have",
+            diagnostics.len()
+        ),
+    )
+    .with_details(json!({ "diagnostics": diagnostics })))
 }
 
 fn check_size(source: &str) -> Result<(), ApiError> {
@@ -128,6 +176,7 @@ pub async fn publish(
         )
         .with_details(json!({ "diagnostics": diagnostics })));
     };
+    check_asset_artifacts(&state, &scope, &pack).await?;
     let new = to_new_version(&pack, &body.source, Value::Array(warnings))
         .map_err(|e| ApiError::internal(&e))?;
     let (version, created) = state
