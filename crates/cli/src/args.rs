@@ -846,6 +846,24 @@ pub enum RunCommand {
         /// The run's id.
         id: String,
     },
+    /// The lanes ranked by overall score, the winner and why it won.
+    Ranking {
+        /// The run's id.
+        id: String,
+    },
+    /// The failed cases with their failure class.
+    Failures {
+        /// The run's id.
+        id: String,
+    },
+    /// A lane's scorecard: overall and per-dimension scores over its cases.
+    Scorecard {
+        /// The run's id.
+        id: String,
+        /// The lane (run agent id, label or lane index) [default: the winner].
+        #[arg(long)]
+        lane: Option<String>,
+    },
     /// The run's events, in lane and sequence order.
     Events {
         /// The run's id.

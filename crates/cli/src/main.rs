@@ -29,6 +29,7 @@ mod pack;
 mod project;
 mod resources;
 mod run;
+mod scores;
 mod secret;
 
 use std::process::ExitCode;

@@ -96,6 +96,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             RunCommand::Cases { id } => cases(&client, ws, &id, json).await,
+            RunCommand::Ranking { id } => crate::scores::ranking(&client, ws, &id, json).await,
+            RunCommand::Failures { id } => crate::scores::failures(&client, ws, &id, json).await,
+            RunCommand::Scorecard { id, lane } => {
+                crate::scores::scorecard(&client, ws, &id, lane.as_deref(), json).await
+            }
             RunCommand::Events {
                 id,
                 lane,

@@ -436,3 +436,65 @@ fn run_events_follow_polls_each_lane_until_the_run_ends_without_repeats() {
     );
     assert_eq!(out.status.code(), Some(2), "--follow takes no --cursor");
 }
+
+#[test]
+fn run_ranking_prints_lanes_by_label_with_the_why_and_waits_politely_while_scoring() {
+    let ranking = r#"{"entries":[
+        {"rank":1,"lane_id":"a1","overall":1.0,"correctness":1.0,"reliability":null,"pass_rate":1.0,"degraded":false},
+        {"rank":2,"lane_id":"a2","overall":0.25,"correctness":0.5,"reliability":null,"pass_rate":0.25,"degraded":false}],
+        "outcome":{"kind":"winner","lane_id":"a1"},
+        "why":{"text":"a1 wins with overall 1.000 vs 0.250 for a2; a1 passed case-2 that a2 failed."}}"#;
+    let run = r#"{"id":"r1","status":"completed","agents":[
+        {"id":"a1","lane_index":0,"label":"correct","status":"completed"},
+        {"id":"a2","lane_index":1,"label":"buggy","status":"completed"}]}"#;
+    let (url, server) = scripted_api(vec![
+        (200, ranking),
+        (200, run),
+        (202, r#"{"status":"running","message":"not scored yet"}"#),
+    ]);
+    let out = agentclash(&["run", "ranking", "r1", "-w", "w", "--api-url", &url], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .take(2)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows[0],
+        ["1", "correct", "100.0%", "100.0%", "-", "100.0%", "no"]
+    );
+    assert_eq!(
+        rows[1],
+        ["2", "buggy", "25.0%", "50.0%", "-", "25.0%", "no"]
+    );
+    assert!(text.contains("winner: correct"), "{text}");
+    assert!(
+        text.contains(
+            "why: correct wins with overall 1.000 vs 0.250 for buggy; correct passed case-2"
+        ),
+        "{text}"
+    );
+    let out = agentclash(&["run", "ranking", "r1", "-w", "w", "--api-url", &url], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(75),
+        "not ranked yet is retryable: {}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("the run is running"),
+        "{}",
+        stderr(&out)
+    );
+    let seen = server.join().expect("server");
+    assert_eq!(
+        lines(&seen),
+        [
+            "GET /v1/workspaces/w/runs/r1/ranking HTTP/1.1",
+            "GET /v1/workspaces/w/runs/r1 HTTP/1.1",
+            "GET /v1/workspaces/w/runs/r1/ranking HTTP/1.1",
+        ]
+    );
+}
