@@ -2,9 +2,10 @@
 //! (`code_execution` validators) run in a FRESH sandbox over a copy of the
 //! agent's final `/workspace`, and the post-execution checks capture files
 //! and listings from that final state. The agent's sandbox is never used to
-//! grade it, so an agent cannot edit its tests, swap a program on `PATH` or
-//! leave a forged result behind for the grader to trust (the verdict is
-//! computed from the test command's own output).
+//! grade it, and the pack's staged files are restored over the copy, so an
+//! agent cannot edit its tests, swap a program on `PATH` or leave a forged
+//! result behind for the grader to trust (the verdict is computed from the
+//! test command's own output).
 
 use crate::context::CaseRef;
 use crate::events::{AgentEvent, EventSink};
@@ -200,7 +201,15 @@ pub async fn verify(
             })
             .await
             .map_err(|e| format!("the verifier sandbox could not start: {e}"))?;
-        let result = run_tests(agent, verifier.as_ref(), &commands, sink, &mut verification).await;
+        let result = run_tests(
+            case,
+            agent,
+            verifier.as_ref(),
+            &commands,
+            sink,
+            &mut verification,
+        )
+        .await;
         let _ = verifier.destroy().await;
         result?;
     }
@@ -219,6 +228,7 @@ pub async fn verify(
 }
 
 async fn run_tests(
+    case: &CaseRef<'_>,
     agent: &dyn Sandbox,
     verifier: &dyn Sandbox,
     commands: &[TestCommand],
@@ -226,6 +236,22 @@ async fn run_tests(
     verification: &mut Verification,
 ) -> Result<(), String> {
     let copied = copy_workspace(agent, verifier).await;
+    // The pack's own files (tests, fixtures, context) are restored over the
+    // copy: an agent that rewrote a staged test file gets the original back.
+    let copied = match (copied, case.staged_files()) {
+        (Ok(bytes), Ok(files)) => {
+            let mut restored = Ok(bytes);
+            for (path, content) in files {
+                if let Err(e) = verifier.write_file(&path, &content).await {
+                    restored = Err(format!("restoring {path}: {e}"));
+                    break;
+                }
+            }
+            restored
+        }
+        (Err(e), _) => Err(e),
+        (_, Err(e)) => Err(e.to_string()),
+    };
     for test in commands {
         let (execution, launch_error) = match &copied {
             Err(why) => (None, Some(why.clone())),
