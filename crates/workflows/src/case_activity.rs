@@ -121,20 +121,7 @@ impl CaseActivities {
                     error: Some(failure.to_string()),
                     ..CaseOutcome::default()
                 };
-                store
-                    .finish_case(
-                        input.workspace_id,
-                        input.run_agent_id,
-                        &input.case_key,
-                        attempt_i32(attempt),
-                        &outcome,
-                    )
-                    .await
-                    .map_err(|e| retryable(e.to_string()))?;
-                Ok(CaseSummary {
-                    status: outcome.status,
-                    stop_reason: outcome.stop_reason,
-                })
+                finish(store, &input, attempt, outcome).await
             }
         }
     }
@@ -476,8 +463,17 @@ async fn record(
         tool_calls: i32::try_from(result.tool_calls).unwrap_or(i32::MAX),
         duration_ms: i64::try_from(result.duration.as_millis()).unwrap_or(i64::MAX),
     };
-    engine
-        .store
+    finish(&engine.store, input, attempt, outcome).await
+}
+
+/// Stores how an attempt ended and tells the lane.
+async fn finish(
+    store: &agentclash_store::Store,
+    input: &CaseActivityInput,
+    attempt: u32,
+    outcome: CaseOutcome,
+) -> Result<CaseSummary, ActivityError> {
+    store
         .finish_case(
             input.workspace_id,
             input.run_agent_id,

@@ -1,0 +1,93 @@
+// Creates the demo's resources through the API, signed in as the browser is
+// (session cookie + CSRF token), the way scripts/demo does it with the CLI:
+// the rpn-calculator pack, a scripted provider account, a runtime profile, a
+// ready build version and deployments (correct, buggy, and a slow one that
+// keeps a case busy so a run can be watched and cancelled).
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { APIRequestContext } from "playwright-core";
+import { settings } from "./harness.js";
+
+/** A JSON API call; throws with the status and body when it fails. */
+export async function call<T>(
+  request: APIRequestContext,
+  method: "GET" | "POST" | "PUT",
+  url: string,
+  csrf: string | null,
+  body?: unknown,
+): Promise<T> {
+  const response = await request.fetch(new URL(url, settings.webUrl).toString(), {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...(csrf && method !== "GET" ? { "x-csrf-token": csrf } : {}),
+    },
+    data: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok()) throw new Error(`${method} ${url} answered ${response.status()}: ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** The ids the tests need. */
+export interface DemoResources {
+  packVersionId: string;
+  deployments: { correct: string; buggy: string; slow: string };
+}
+
+const id = (value: { id: string }) => value.id;
+
+/** Creates the demo resources in workspace `ws` (fresh names: the stack is new). */
+export async function createDemoResources(request: APIRequestContext, ws: string, csrf: string): Promise<DemoResources> {
+  const base = `/v1/workspaces/${ws}`;
+  const post = <T>(url: string, body: unknown) => call<T>(request, "POST", `${base}${url}`, csrf, body);
+
+  const source = readFileSync(path.join(settings.repo, "examples/packs/rpn-calculator.yaml"), "utf8");
+  const packVersionId = id(await post<{ id: string }>("/challenge-packs", { source }));
+  const account = id(await post<{ id: string }>("/provider-accounts", { name: "demo scripted", provider: "scripted" }));
+  const profile = id(
+    await post<{ id: string }>("/runtime-profiles", { name: "demo", max_iterations: 10, max_parallel_cases: 3 }),
+  );
+  const build = id(await post<{ id: string }>("/agent-builds", { name: "demo agent" }));
+  const version = id(
+    await post<{ id: string }>(`/agent-builds/${build}/versions`, {
+      policy: {
+        role: "careful Python engineer",
+        system_prompt: "Solve the task with the tools, test your code, then submit.",
+      },
+    }),
+  );
+  await post(`/agent-build-versions/${version}/status`, { status: "ready" });
+
+  const deploy = async (name: string, model: string, options: unknown) =>
+    id(
+      await post<{ id: string }>("/deployments", {
+        name,
+        build_version_id: version,
+        runtime_profile_id: profile,
+        provider_account_id: account,
+        model,
+        provider_options: options,
+      }),
+    );
+  const options = (variant: string) =>
+    JSON.parse(readFileSync(path.join(settings.repo, `examples/deployments/rpn-${variant}.json`), "utf8")) as unknown;
+  const slowOptions = {
+    scripted: {
+      responses: [
+        {
+          text: "Let me think for a while.",
+          tool_calls: [{ name: "run_tests", arguments: { command: "sleep 100" } }],
+        },
+      ],
+    },
+  };
+  return {
+    packVersionId,
+    deployments: {
+      correct: await deploy("rpn correct", "scripted-rpn-correct", options("correct")),
+      buggy: await deploy("rpn buggy", "scripted-rpn-buggy", options("buggy")),
+      slow: await deploy("rpn slow", "scripted-rpn-slow", slowOptions),
+    },
+  };
+}

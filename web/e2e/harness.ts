@@ -1,0 +1,82 @@
+// Shared plumbing of the browser tests: settings from scripts/web-test, the
+// system Chromium, console-error capture, screenshots and polling asserts.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { chromium, type Browser, type ConsoleMessage, type Page } from "playwright-core";
+
+/** A required environment variable (scripts/web-test sets them all). */
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the browser tests with scripts/web-test`);
+  return value;
+}
+
+/** What the tests run against. */
+export const settings = {
+  webUrl: required("WEB_URL"),
+  email: process.env.ADMIN_EMAIL ?? "admin@agentclash.local",
+  password: required("ADMIN_PASSWORD"),
+  repo: required("REPO_DIR"),
+  results: required("RESULTS_DIR"),
+  chromium: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+};
+
+/** Starts the system Chromium (never a downloaded build). */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: settings.chromium,
+    headless: true,
+    // Root in a container: Chromium's own sandbox needs user namespaces it may not get.
+    args: ["--no-sandbox", "--disable-dev-shm-usage"],
+  });
+}
+
+/** A console error or uncaught exception seen in a page. */
+export interface PageProblem {
+  page: string;
+  text: string;
+}
+
+/** The answers the browser logs as failed loads although the app expects them. */
+const EXPECTED_401 = new Set([
+  "/v1/auth/session", // the signed-out session probe
+  "/v1/auth/login", // the deliberately wrong password
+]);
+
+/**
+ * Records console errors and uncaught exceptions, except the browser's own
+ * log lines for the expected 401s above.
+ */
+export function watchConsole(page: Page, problems: PageProblem[]): void {
+  page.on("console", (message: ConsoleMessage) => {
+    if (message.type() !== "error") return;
+    const url = message.location().url;
+    const expected =
+      message.text().includes("status of 401") && EXPECTED_401.has(new URL(url || "http://x/").pathname);
+    if (!expected) problems.push({ page: page.url(), text: `${message.text()} (${url})` });
+  });
+  page.on("pageerror", (error) => problems.push({ page: page.url(), text: `uncaught: ${error.message}` }));
+}
+
+/** Saves a full-page screenshot under web/test-results/. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(settings.results, { recursive: true });
+  await page.screenshot({ path: path.join(settings.results, `${name}.png`), fullPage: true });
+}
+
+/** Retries `check` (an assertion) until it passes or `timeoutMs` ran out, then throws its last error. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${what} not met within ${timeoutMs} ms: ${last instanceof Error ? last.message : String(last)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

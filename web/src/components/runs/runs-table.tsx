@@ -1,0 +1,117 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import type { Schema } from "@/api/client";
+import { StatusBadge } from "@/components/status-badge";
+import { Button } from "@/components/ui/button";
+import { EmptyState, ErrorState, Loading } from "@/components/ui/states";
+import { Table, TableBody, TableCaption, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { formatDateTime, isRunTerminal } from "@/lib/format";
+import { fetchRun, fetchRuns, keys } from "@/lib/queries";
+
+/** How often a page with an active run is refreshed. */
+const ACTIVE_POLL_MS = 2_000;
+/** How often an idle first page looks for runs started elsewhere. */
+const IDLE_POLL_MS = 10_000;
+
+/** The lanes of one run (labels and their statuses), polled while the run is active. */
+function LaneList({ ws, run }: { ws: string; run: Schema<"Run"> }) {
+  const active = !isRunTerminal(run.status);
+  const detail = useQuery({
+    queryKey: keys.run(ws, run.id),
+    queryFn: () => fetchRun(ws, run.id),
+    refetchInterval: active ? ACTIVE_POLL_MS : false,
+    staleTime: active ? 0 : Infinity,
+  });
+  if (detail.isPending) return <span className="text-muted-foreground">…</span>;
+  if (detail.isError) return <span className="text-red-700">lanes unavailable</span>;
+  return (
+    <ul className="flex flex-wrap gap-x-3 gap-y-1" aria-label="Lanes">
+      {detail.data.agents.map((lane) => (
+        <li key={lane.id} className="flex items-center gap-1">
+          <span>{lane.label}</span>
+          <StatusBadge status={lane.status} label={`lane ${lane.label}`} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The workspace's runs, newest first, paged by cursor, live while any is active. */
+export function RunsTable({ ws, pageSize }: { ws: string; pageSize: number }) {
+  // Cursors of the pages walked through; the last one is shown.
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const cursor = cursors[cursors.length - 1] ?? null;
+  const runs = useQuery({
+    queryKey: [...keys.runs(ws, cursor), pageSize],
+    queryFn: () => fetchRuns(ws, cursor, pageSize),
+    refetchInterval: (query) => {
+      const items = query.state.data?.items ?? [];
+      if (items.some((r) => !isRunTerminal(r.status))) return ACTIVE_POLL_MS;
+      return cursor === null ? IDLE_POLL_MS : false;
+    },
+  });
+
+  if (runs.isPending) return <Loading label="Loading runs…" />;
+  if (runs.isError) return <ErrorState title="Could not load runs" error={runs.error} retry={() => void runs.refetch()} />;
+  const { items, next_cursor } = runs.data;
+  if (items.length === 0 && cursor === null) {
+    return (
+      <EmptyState title="No runs yet">
+        Start one with <Link className="underline" href={`/w/${ws}/runs/new`}>New run</Link> or{" "}
+        <code>agentclash run create</code>.
+      </EmptyState>
+    );
+  }
+  return (
+    <div className="flex flex-col gap-3">
+      <Table aria-label="Runs" data-testid="runs-table">
+        <TableCaption>Newest first. Active runs refresh every few seconds.</TableCaption>
+        <TableHeader>
+          <TableRow>
+            <TableHead>Run</TableHead>
+            <TableHead>Status</TableHead>
+            <TableHead>Lanes</TableHead>
+            <TableHead>Cases</TableHead>
+            <TableHead>Created</TableHead>
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {items.map((run) => (
+            <TableRow key={run.id} data-run-id={run.id}>
+              <TableCell>
+                <Link href={`/w/${ws}/runs/${run.id}`} className="font-medium text-primary underline-offset-2 hover:underline">
+                  {run.name}
+                </Link>
+              </TableCell>
+              <TableCell>
+                <StatusBadge status={run.status} label="run status" data-testid="run-status" />
+              </TableCell>
+              <TableCell>
+                <LaneList ws={ws} run={run} />
+              </TableCell>
+              <TableCell>{run.case_keys.length}</TableCell>
+              <TableCell>
+                <time dateTime={run.created_at}>{formatDateTime(run.created_at)}</time>
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      <nav aria-label="Pages of runs" className="flex gap-2">
+        <Button variant="outline" size="sm" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
+          Newer
+        </Button>
+        <Button
+          variant="outline"
+          size="sm"
+          disabled={!next_cursor}
+          onClick={() => next_cursor && setCursors((c) => [...c, next_cursor])}
+        >
+          Older
+        </Button>
+      </nav>
+    </div>
+  );
+}
