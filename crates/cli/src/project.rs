@@ -185,6 +185,8 @@ mod tests {
     #[test]
     fn the_search_walks_up_and_stops_at_the_repository_root() {
         let root = std::env::temp_dir().join(format!("agentclash-project-{}", std::process::id()));
+        // Process ids repeat across runs: start from nothing.
+        let _ = std::fs::remove_dir_all(&root);
         let deep = root.join("repo/a/b");
         std::fs::create_dir_all(&deep).expect("dirs");
         std::fs::create_dir_all(root.join("repo/.git")).expect("git");

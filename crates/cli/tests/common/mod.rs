@@ -62,11 +62,18 @@ pub fn stderr(out: &Output) -> String {
 /// A path under the temp directory that does not exist yet.
 pub fn fresh_path(tag: &str) -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);
-    std::env::temp_dir().join(format!(
-        "agentclash-cli-test-{tag}-{}-{}",
+    // Process ids are reused across runs and these directories outlive
+    // their test: the clock makes the name new, the removal makes it empty.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let path = std::env::temp_dir().join(format!(
+        "agentclash-cli-test-{tag}-{}-{}-{nanos}",
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
-    ))
+    ));
+    let _ = std::fs::remove_dir_all(&path);
+    path
 }
 
 /// A fresh directory holding `files` (relative path, contents).
