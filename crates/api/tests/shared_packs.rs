@@ -87,6 +87,56 @@ async fn expr_eval_arena_runs_with_a_correct_and_a_buggy_agent() {
         .collect();
     assert_eq!(outputs[0]["division_semantics"], "truncate-toward-zero");
     assert_eq!(outputs[1]["division_semantics"], "floor");
+
+    // Scored from the hidden test tiers: the buggy agent fails exactly the
+    // division tier, and the correct one wins.
+    let events = api.all_events(&id).await;
+    let tiers = |lane: &Value| -> Vec<(String, String)> {
+        let scored = events
+            .iter()
+            .find(|e| e["run_agent_id"] == lane["id"] && e["type"] == "scoring.case.completed")
+            .expect("the case was scored");
+        scored["payload"]["verdicts"]
+            .as_array()
+            .expect("verdicts")
+            .iter()
+            .filter(|v| v["key"].as_str().is_some_and(|k| k.starts_with("tests_")))
+            .map(|v| {
+                (
+                    v["key"].as_str().unwrap_or("").to_owned(),
+                    v["state"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let lanes = run["agents"].as_array().expect("agents");
+    let pass = |k: &str| (k.to_owned(), "pass".to_owned());
+    let fail = |k: &str| (k.to_owned(), "fail".to_owned());
+    assert_eq!(
+        tiers(&lanes[0]),
+        [
+            pass("tests_basic"),
+            pass("tests_unary"),
+            pass("tests_division")
+        ]
+    );
+    assert_eq!(
+        tiers(&lanes[1]),
+        [
+            pass("tests_basic"),
+            pass("tests_unary"),
+            fail("tests_division")
+        ]
+    );
+    let (status, ranking) = api
+        .get_json(&api.ws_path(&format!("/runs/{id}/ranking")))
+        .await;
+    assert_eq!(status, 200, "{ranking}");
+    assert_eq!(
+        ranking["entries"][0]["lane_id"], lanes[0]["id"],
+        "the correct agent wins: {ranking}"
+    );
+    assert_eq!(ranking["why"]["winner"], lanes[0]["id"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
