@@ -776,6 +776,19 @@ async fn every_operation_answers_every_caller_as_specified() {
             }
         }
     }
+    // Every operation has its own operationId (generated clients name
+    // functions after them).
+    let mut ids = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                assert!(
+                    ids.insert(id.to_owned()),
+                    "operationId `{id}` repeats at {method} {path}"
+                );
+            }
+        }
+    }
     let rows = rows();
     let covered: BTreeSet<String> = rows.iter().map(|(op, _, _)| (*op).to_owned()).collect();
     assert_eq!(

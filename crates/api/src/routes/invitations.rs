@@ -77,7 +77,7 @@ pub(crate) fn invitation_error(e: InvitationError) -> ApiError {
 /// Invites an email to the workspace with a role; re-inviting the same
 /// email replaces its pending invitation. Admin role; 409 when the email
 /// already belongs to a member.
-#[utoipa::path(post, path = "/v1/workspaces/{workspace_id}/invitations", tag = "members",
+#[utoipa::path(post, path = "/v1/workspaces/{workspace_id}/invitations", operation_id = "create_invitation", tag = "members",
     params(("workspace_id" = String, Path, description = "Workspace id")), request_body = CreateInvitation,
     responses((status = 201, body = CreatedInvitation), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)),
     security(("bearer" = []), ("session" = [])))]
@@ -114,7 +114,7 @@ pub async fn create(
 
 /// The workspace's pending invitations (never their tokens), newest first.
 /// Admin role.
-#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/invitations", tag = "members",
+#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/invitations", operation_id = "list_invitations", tag = "members",
     params(("workspace_id" = String, Path, description = "Workspace id"), ListQuery),
     responses((status = 200, body = Page<Invitation>), (status = 400, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
     security(("bearer" = []), ("session" = [])))]

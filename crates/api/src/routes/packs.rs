@@ -252,7 +252,7 @@ fn hex_sha256(bytes: &[u8]) -> String {
 }
 
 /// The workspace's packs, by slug. Any role.
-#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/challenge-packs", tag = "challenge-packs",
+#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/challenge-packs", operation_id = "list_challenge_packs", tag = "challenge-packs",
     params(("workspace_id" = String, Path, description = "Workspace id"), ListQuery),
     responses((status = 200, body = Page<PackSummary>), (status = 400, body = crate::error::ErrorEnvelope),
         (status = 401, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)),

@@ -167,7 +167,7 @@ async fn admit(
 /// Stores the run as `queued` (with its lanes and cases) and starts its
 /// `RunWorkflow`. When Temporal cannot take it, the run is marked failed with
 /// the reason (never left in `queued`) and the answer is 503. Member role.
-#[utoipa::path(post, path = "/v1/workspaces/{workspace_id}/runs", tag = "runs", params(("workspace_id" = String, Path, description = "Workspace id")), request_body = CreateRun,
+#[utoipa::path(post, path = "/v1/workspaces/{workspace_id}/runs", operation_id = "create_run", tag = "runs", params(("workspace_id" = String, Path, description = "Workspace id")), request_body = CreateRun,
     responses((status = 201, body = Run), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn create(
@@ -259,7 +259,7 @@ pub struct ListRuns {
 }
 
 /// Newest first, cursor-paginated. Any role.
-#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/runs", tag = "runs", params(("workspace_id" = String, Path, description = "Workspace id"), ListRuns),
+#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/runs", operation_id = "list_runs", tag = "runs", params(("workspace_id" = String, Path, description = "Workspace id"), ListRuns),
     responses((status = 200, body = RunPage), (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn list(

@@ -30,7 +30,7 @@ pub struct SecretListQuery {
 }
 
 /// Names and timestamps of the workspace's secrets, by name. Member role.
-#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/secrets", tag = "secrets", params(("workspace_id" = String, Path, description = "Workspace id"), SecretListQuery),
+#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/secrets", operation_id = "list_secrets", tag = "secrets", params(("workspace_id" = String, Path, description = "Workspace id"), SecretListQuery),
     responses((status = 200, body = SecretPage), (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope), (status = 403, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn list(
