@@ -3,45 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-/// Why a case ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopReason {
-    /// The agent called `submit` (native) or answered (prompt_eval).
-    Submitted,
-    /// `max_iterations` model calls were used.
-    StepLimit,
-    /// `max_tool_calls` tool calls were used.
-    ToolLimit,
-    /// The case or a step ran out of time.
-    Timeout,
-    /// `max_total_tokens` or `max_cost_usd` was reached.
-    Budget,
-    /// The model answered without a tool call twice in a row.
-    NoSubmit,
-    /// The provider refused the call for a reason retrying cannot fix.
-    ProviderError,
-    /// The sandbox or staging failed for a reason retrying cannot fix.
-    Error,
-    /// The run was cancelled.
-    Cancelled,
-}
-
-impl StopReason {
-    /// The stable spelling stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Submitted => "submitted",
-            Self::StepLimit => "step_limit",
-            Self::ToolLimit => "tool_limit",
-            Self::Timeout => "timeout",
-            Self::Budget => "budget",
-            Self::NoSubmit => "no_submit",
-            Self::ProviderError => "provider_error",
-            Self::Error => "error",
-            Self::Cancelled => "cancelled",
-        }
-    }
-}
+pub use agentclash_core::StopReason;
 
 /// Every limit that applies to one case.
 #[derive(Debug, Clone, PartialEq)]

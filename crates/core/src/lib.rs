@@ -9,6 +9,7 @@ pub mod error_code;
 pub mod ids;
 pub mod replay;
 pub mod status;
+pub mod stop;
 
 pub use error_code::ErrorCode;
 pub use ids::{
@@ -16,5 +17,6 @@ pub use ids::{
     RunAgentId, RunId, RuntimeProfileId, SnapshotId, TokenId, UserId, WorkspaceId,
 };
 pub use status::{RunAgentStatus, RunStatus, UnknownStatus};
+pub use stop::StopReason;
 pub mod roles;
 pub use roles::{OrgRole, WorkspaceRole};

@@ -214,49 +214,7 @@ pub struct TurnRecord {
 }
 
 /// Why the agent loop stopped, as recorded by the engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StopReason {
-    /// The agent submitted (or answered in prompt modes).
-    Submitted,
-    /// Step budget exhausted.
-    StepLimit,
-    /// Tool-call budget exhausted.
-    ToolLimit,
-    /// Run or step timeout.
-    Timeout,
-    /// Token or cost budget exhausted.
-    Budget,
-    /// The model stopped calling tools without submitting.
-    NoSubmit,
-    /// The provider failed in a way retrying could not fix.
-    ProviderError,
-    /// The sandbox or staging failed.
-    Error,
-    /// The run was cancelled.
-    Cancelled,
-    /// Platform infrastructure failed.
-    Infrastructure,
-}
-
-impl StopReason {
-    /// True for causes outside the agent's control: they never count
-    /// against the agent and mark its lane degraded instead.
-    pub fn is_infrastructure(self) -> bool {
-        matches!(
-            self,
-            Self::ProviderError | Self::Error | Self::Cancelled | Self::Infrastructure
-        )
-    }
-
-    /// True when a limit or budget ended the run.
-    pub fn is_limit(self) -> bool {
-        matches!(
-            self,
-            Self::StepLimit | Self::ToolLimit | Self::Timeout | Self::Budget
-        )
-    }
-}
+pub use agentclash_core::StopReason;
 
 /// Token usage of one model, for cost via the spec's pricing table.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

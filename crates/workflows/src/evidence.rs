@@ -13,11 +13,6 @@ use agentclash_store::events::RunEvent;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// The stop reason as scoring names it.
-fn stop_reason(text: &str) -> Option<StopReason> {
-    serde_json::from_value(Value::String(text.to_owned())).ok()
-}
-
 /// What kind of failure a tool error message describes.
 fn error_kind(message: &str) -> ToolErrorKind {
     let m = message.to_ascii_lowercase();
@@ -132,7 +127,7 @@ pub fn build(
                 let stop = p
                     .get("stop_reason")
                     .and_then(Value::as_str)
-                    .and_then(stop_reason);
+                    .and_then(|s| s.parse::<StopReason>().ok());
                 evidence.run = RunFacts {
                     stop_reason: stop,
                     completed: Some(stop == Some(StopReason::Submitted)),

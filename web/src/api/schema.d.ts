@@ -4787,7 +4787,7 @@ export interface paths {
             parameters: {
                 query?: {
                     /** @description `next_cursor` of the previous page. */
-                    cursor?: components["schemas"]["RunId"];
+                    cursor?: string;
                     /** @description Page size, 1..=100 (default 20). */
                     limit?: number;
                 };

@@ -116,6 +116,24 @@ async fn list_files(args: Args<'_>, sandbox: &dyn Sandbox) -> Result<ToolOutcome
     Ok(ToolOutcome::ok(json!({"prefix": prefix, "files": files})))
 }
 
+/// Writes a data tool's raw output to its `output_path` argument, when
+/// given; returns the confined path written.
+async fn write_output(
+    args: Args<'_>,
+    sandbox: &dyn Sandbox,
+    bytes: &[u8],
+) -> Result<Option<String>, String> {
+    let Some(output_path) = str_arg(args, "output_path")? else {
+        return Ok(None);
+    };
+    let target = confine(output_path)?;
+    sandbox
+        .write_file(&target, bytes)
+        .await
+        .map_err(|e| format!("cannot write {target}: {e}"))?;
+    Ok(Some(target))
+}
+
 async fn run_in(
     sandbox: &dyn Sandbox,
     argv: Vec<String>,
@@ -239,12 +257,7 @@ async fn query_json(
     if !out.success() {
         return Err(format!("jq failed: {}", out.stderr_text().trim()));
     }
-    if let Some(output_path) = str_arg(args, "output_path")? {
-        let target = confine(output_path)?;
-        sandbox
-            .write_file(&target, &out.stdout)
-            .await
-            .map_err(|e| format!("cannot write {target}: {e}"))?;
+    if let Some(target) = write_output(args, sandbox, &out.stdout).await? {
         return Ok(ToolOutcome::ok(
             wrap(
                 "query_json",
@@ -303,12 +316,7 @@ async fn query_sql(
     if !out.success() {
         return Err(format!("sqlite3 failed: {}", out.stderr_text().trim()));
     }
-    if let Some(output_path) = str_arg(args, "output_path")? {
-        let target = confine(output_path)?;
-        sandbox
-            .write_file(&target, &out.stdout)
-            .await
-            .map_err(|e| format!("cannot write {target}: {e}"))?;
+    if let Some(target) = write_output(args, sandbox, &out.stdout).await? {
         return Ok(ToolOutcome::ok(
             wrap(
                 "query_sql",

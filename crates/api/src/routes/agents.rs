@@ -5,7 +5,7 @@
 use crate::auth::WorkspaceScope;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::routes::identity::not_found_as;
+use crate::routes::identity::{ListQuery, not_found_as};
 use crate::state::AppState;
 use agentclash_core::agents::{
     AgentPolicy, BuildVersionStatus, CredentialRef, ProviderKind, RuntimeLimits,
@@ -24,29 +24,6 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 use uuid::Uuid;
-
-/// `limit` and `cursor` of every paginated list.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Page size, 1..=100 (default 20).
-    limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    cursor: Option<Uuid>,
-}
-
-impl PageQuery {
-    /// The validated page size.
-    pub fn limit(&self) -> Result<u32, ApiError> {
-        let limit = self.limit.unwrap_or(20);
-        if (1..=100).contains(&limit) {
-            Ok(limit)
-        } else {
-            Err(ApiError::bad_request("`limit` must be between 1 and 100"))
-        }
-    }
-}
 
 /// A path id that does not parse names nothing that exists: 404.
 pub fn parse_id<T: FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError> {
@@ -157,18 +134,18 @@ pub async fn create_provider_account(
 }
 
 /// Provider accounts, newest first. Any role.
-#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/provider-accounts", tag = "agents", params(("workspace_id" = String, Path, description = "Workspace id"), PageQuery),
+#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/provider-accounts", tag = "agents", params(("workspace_id" = String, Path, description = "Workspace id"), ListQuery),
     responses((status = 200, body = Page<ProviderAccount>), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn list_provider_accounts(
     State(state): State<AppState>,
     scope: WorkspaceScope,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<ProviderAccount>>, ApiError> {
     Ok(Json(
         state
             .store
-            .list_provider_accounts(scope.id(), q.limit()?, q.cursor)
+            .list_provider_accounts(scope.id(), q.limit()?, q.cursor())
             .await?,
     ))
 }
@@ -316,18 +293,18 @@ pub async fn create_runtime_profile(
 }
 
 /// Runtime profiles, newest first. Any role.
-#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/runtime-profiles", tag = "agents", params(("workspace_id" = String, Path, description = "Workspace id"), PageQuery),
+#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/runtime-profiles", tag = "agents", params(("workspace_id" = String, Path, description = "Workspace id"), ListQuery),
     responses((status = 200, body = Page<RuntimeProfile>), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn list_runtime_profiles(
     State(state): State<AppState>,
     scope: WorkspaceScope,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<RuntimeProfile>>, ApiError> {
     Ok(Json(
         state
             .store
-            .list_runtime_profiles(scope.id(), q.limit()?, q.cursor)
+            .list_runtime_profiles(scope.id(), q.limit()?, q.cursor())
             .await?,
     ))
 }
@@ -411,18 +388,18 @@ pub async fn create_agent_build(
 }
 
 /// Agent builds, newest first. Any role.
-#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/agent-builds", tag = "agents", params(("workspace_id" = String, Path, description = "Workspace id"), PageQuery),
+#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/agent-builds", tag = "agents", params(("workspace_id" = String, Path, description = "Workspace id"), ListQuery),
     responses((status = 200, body = Page<AgentBuild>), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn list_agent_builds(
     State(state): State<AppState>,
     scope: WorkspaceScope,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<AgentBuild>>, ApiError> {
     Ok(Json(
         state
             .store
-            .list_agent_builds(scope.id(), q.limit()?, q.cursor)
+            .list_agent_builds(scope.id(), q.limit()?, q.cursor())
             .await?,
     ))
 }
@@ -682,18 +659,18 @@ async fn check_provider_options(
 }
 
 /// Deployments, newest first. Any role.
-#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/deployments", tag = "agents", params(("workspace_id" = String, Path, description = "Workspace id"), PageQuery),
+#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/deployments", tag = "agents", params(("workspace_id" = String, Path, description = "Workspace id"), ListQuery),
     responses((status = 200, body = Page<Deployment>), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn list_deployments(
     State(state): State<AppState>,
     scope: WorkspaceScope,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<Deployment>>, ApiError> {
     Ok(Json(
         state
             .store
-            .list_deployments(scope.id(), q.limit()?, q.cursor)
+            .list_deployments(scope.id(), q.limit()?, q.cursor())
             .await?,
     ))
 }

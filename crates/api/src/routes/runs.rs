@@ -6,7 +6,7 @@ use crate::auth::WorkspaceScope;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::agents::parse_id;
-use crate::routes::identity::{Items, not_found_as};
+use crate::routes::identity::{Items, ListQuery, not_found_as};
 use crate::state::AppState;
 use agentclash_core::{DeploymentId, ErrorCode, PackVersionId, RunAgentId, RunId, WorkspaceRole};
 use agentclash_store::StoreError;
@@ -247,34 +247,20 @@ pub async fn cancel(
     Ok((StatusCode::ACCEPTED, Json(run)))
 }
 
-/// Query of the run list.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListRuns {
-    /// Page size, 1..=100 (default 20).
-    limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    cursor: Option<RunId>,
-}
-
 /// Newest first, cursor-paginated. Any role.
-#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/runs", operation_id = "list_runs", tag = "runs", params(("workspace_id" = String, Path, description = "Workspace id"), ListRuns),
+#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/runs", operation_id = "list_runs", tag = "runs", params(("workspace_id" = String, Path, description = "Workspace id"), ListQuery),
     responses((status = 200, body = RunPage), (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     scope: WorkspaceScope,
-    ApiQuery(query): ApiQuery<ListRuns>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<RunPage>, ApiError> {
-    let limit = query.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::bad_request("`limit` must be between 1 and 100"));
-    }
+    let limit = query.limit()?;
     Ok(Json(
         state
             .store
-            .list_runs(scope.id(), limit, query.cursor)
+            .list_runs(scope.id(), limit, query.cursor())
             .await?,
     ))
 }
