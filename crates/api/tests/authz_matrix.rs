@@ -302,6 +302,37 @@ fn rows() -> Vec<(&'static str, Build, [u16; 6])> {
             [401, 200, 200, 200, 200, 404],
         ),
         (
+            // The run has not finished, so members get 409 after passing authorisation.
+            "POST /v1/workspaces/{workspace_id}/runs/{run_id}/rescore",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/runs/{}/rescore", c.ws, c.run),
+                    None,
+                )
+            },
+            [401, 403, 409, 409, 409, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/run-agents/{run_agent_id}/case-scores",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/run-agents/{}/case-scores", c.ws, c.lane),
+                    None,
+                )
+            },
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/runs/{run_id}/rescore",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/runs/{}/rescore", c.ws, c.run),
+                    None,
+                )
+            },
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
             "GET /v1/workspaces/{workspace_id}/runs/{run_id}/cases",
             |c| {
                 (

@@ -26,12 +26,21 @@ impl TestApi {
     /// A worker on this API's task queue, writing artifacts where the API
     /// reads them.
     pub fn worker(&self, store: &Store) -> agentclash_testkit::TestWorker {
+        self.worker_with(store, agentclash_testkit::TestWorkerOptions::default())
+    }
+
+    /// Like [`TestApi::worker`] with other options (e.g. judge accounts).
+    pub fn worker_with(
+        &self,
+        store: &Store,
+        options: agentclash_testkit::TestWorkerOptions,
+    ) -> agentclash_testkit::TestWorker {
         agentclash_testkit::TestWorker::spawn_with(
             store.clone(),
             &self.task_queue,
             agentclash_testkit::TestWorkerOptions {
                 artifacts_dir: Some(self.artifacts.path().to_path_buf()),
-                ..Default::default()
+                ..options
             },
         )
     }

@@ -4,7 +4,9 @@
 
 mod common;
 
-use agentclash_testkit::{TestWorker, temporal_address};
+use agentclash_testkit::judge_server::{FakeJudgeServer, JudgeRule};
+use agentclash_testkit::{TestWorker, TestWorkerOptions, temporal_address};
+use agentclash_workflows::judging::{JudgeAccounts, JudgeProvider, PlatformJudgeAccount};
 use common::start_with_tenant;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -59,7 +61,31 @@ async fn expr_eval_arena_runs_with_a_correct_and_a_buggy_agent() {
         return;
     };
     let (api, db) = start_with_tenant(&temporal_address(), 1 << 20).await;
-    let _worker = TestWorker::spawn(db.store.clone(), &api.task_queue);
+    // The pack's judges are Claude models: a local server on the Anthropic
+    // wire answers them (a lower code-quality score for floor division).
+    let judge = FakeJudgeServer::start(
+        vec![
+            JudgeRule::text("Reference-scoring rubric", r#"{"score": 2}"#)
+                .and(r#""division_semantics": "floor""#),
+            JudgeRule::text("Reference-scoring rubric", r#"{"score": 5}"#),
+            JudgeRule::text("Assertion:", r#"{"pass": true}"#),
+        ],
+        Some("anthropic-test-key"),
+    )
+    .await;
+    let _worker = api.worker_with(
+        &db.store,
+        TestWorkerOptions {
+            judge_accounts: JudgeAccounts::default().with(
+                JudgeProvider::Anthropic,
+                PlatformJudgeAccount {
+                    base_url: Some(judge.anthropic_base_url()),
+                    api_key: Some("anthropic-test-key".to_owned()),
+                },
+            ),
+            ..TestWorkerOptions::default()
+        },
+    );
     let inputs = api
         .runnable_source(
             &source,
@@ -137,6 +163,31 @@ async fn expr_eval_arena_runs_with_a_correct_and_a_buggy_agent() {
         "the correct agent wins: {ranking}"
     );
     assert_eq!(ranking["why"]["winner"], lanes[0]["id"]);
+
+    // The judges: 2 code-quality samples and 3 clarity samples per lane.
+    assert_eq!(judge.requests().len(), 2 * (2 + 3));
+    assert!(
+        judge
+            .requests()
+            .iter()
+            .all(|r| r.model.starts_with("claude-"))
+    );
+    let judged = |lane: &Value| {
+        let scored = events
+            .iter()
+            .find(|e| e["run_agent_id"] == lane["id"] && e["type"] == "scoring.case.completed")
+            .expect("the case was scored");
+        scored["payload"]["judges"].clone()
+    };
+    let (correct, buggy) = (judged(&lanes[0]), judged(&lanes[1]));
+    assert_eq!(correct[0]["key"], "code_quality", "{correct}");
+    assert_eq!(correct[0]["score"], 1.0, "{correct}");
+    assert_eq!(buggy[0]["score"], 0.25, "{buggy}");
+    assert_eq!(correct[1]["key"], "explanation_clarity");
+    assert_eq!(
+        (correct[1]["score"].clone(), buggy[1]["score"].clone()),
+        (json!(1.0), json!(1.0))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -84,6 +84,7 @@ async fn bench(stack: &Stack, runs: usize, concurrency: usize) -> anyhow::Result
             address: stack.temporal_address(),
             slots: WORKER_SLOTS,
             artifacts_dir: None,
+            judge_accounts: Default::default(),
         },
     );
     let tenant =

@@ -6,13 +6,14 @@ use agentclash_packs::model::{EvaluationSpec, Strategy};
 use serde::{Deserialize, Serialize};
 
 use crate::behavioral::{SignalResult, compute_signals};
-use crate::dimensions::{DimensionScore, ExternalScores, Inputs, score_dimension_with};
+use crate::dimensions::{DimensionScore, ExternalScores, Inputs, JudgeScore, score_dimension_with};
 use crate::evidence::{Evidence, StopReason};
 use crate::metrics::{MetricResult, collect_metrics};
 use crate::state::ScoreState;
 use crate::taxonomy::{FailureDiagnosis, classify_failure};
 use crate::validators::run_validators;
 use crate::verdict::{Verdict, VerdictState};
+use std::collections::BTreeMap;
 
 /// Why a required dimension failed its gate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +65,9 @@ pub struct CaseScore {
     pub metrics: Vec<MetricResult>,
     /// Behavioural signals computed for the case.
     pub signals: Vec<SignalResult>,
+    /// Every LLM judge's result by judge key (samples cite their events).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub judges: BTreeMap<String, JudgeScore>,
     /// Every dimension, in scorecard order.
     pub dimensions: Vec<DimensionScore>,
     /// Overall score; absent when nothing was available (weighted strategy).
@@ -220,6 +224,7 @@ pub fn score_case(
         verdicts,
         metrics,
         signals,
+        judges: external.judges.clone(),
         dimensions,
         overall_score,
         passed,

@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 
 use agentclash_packs::model::{
     Collector, Dimension, DimensionNormalization, DimensionSource, Direction, EvaluationSpec,
+    JudgeKind,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::behavioral::{SignalResult, behavioral_score};
 use crate::evidence::Evidence;
+use crate::judges::{JudgeSample, ModelVote};
 use crate::metrics::{MetricResult, MetricValue, collect_metric};
 use crate::state::ScoreState;
 use crate::verdict::{Verdict, VerdictState};
@@ -25,6 +27,41 @@ pub struct JudgeScore {
     /// Explanation (e.g. model votes).
     #[serde(default)]
     pub reason: String,
+    /// Judge mode, when the score came from a judge run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<JudgeKind>,
+    /// Every call made, with its outcome and recorded event.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub samples: Vec<JudgeSample>,
+    /// Each model's combined vote.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub votes: Vec<ModelVote>,
+}
+
+impl JudgeScore {
+    /// A score supplied as data (tests, imported results).
+    pub fn available(score: f64, reason: &str) -> Self {
+        Self {
+            state: ScoreState::Available,
+            score: Some(score),
+            reason: reason.to_owned(),
+            mode: None,
+            samples: Vec::new(),
+            votes: Vec::new(),
+        }
+    }
+
+    /// A judge that could not run, and why.
+    pub fn unavailable(reason: String) -> Self {
+        Self {
+            state: ScoreState::Unavailable,
+            score: None,
+            reason,
+            mode: None,
+            samples: Vec::new(),
+            votes: Vec::new(),
+        }
+    }
 }
 
 /// Scores produced outside the deterministic pipeline.

@@ -21,6 +21,7 @@ mod case_score;
 mod dimensions;
 mod error;
 mod evidence;
+pub mod judges;
 mod lane;
 mod metrics;
 mod ranking;

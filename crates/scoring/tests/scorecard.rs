@@ -272,14 +272,8 @@ fn sources_evidence() -> agentclash_scoring::Evidence {
 fn every_dimension_source() {
     let s = sources_spec();
     let mut ext = ExternalScores::default();
-    ext.judges.insert(
-        "j".into(),
-        JudgeScore {
-            state: ScoreState::Available,
-            score: Some(0.8),
-            reason: "3 samples".into(),
-        },
-    );
+    ext.judges
+        .insert("j".into(), JudgeScore::available(0.8, "3 samples"));
     ext.human_preference.insert("human".into(), 0.25);
     let c = score_case(&s, &sources_evidence(), &ext);
     let d = |k: &str| {

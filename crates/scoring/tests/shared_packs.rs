@@ -8,8 +8,8 @@ use std::path::Path;
 
 use agentclash_packs::model::Pack;
 use agentclash_scoring::{
-    CaseScore, Evidence, ExternalScores, FailureClass, JudgeScore, RunOutcome, ScoreState,
-    StopReason, VerdictState, aggregate_lane, rank_lanes, score_case,
+    CaseScore, Evidence, ExternalScores, FailureClass, JudgeScore, RunOutcome, StopReason,
+    VerdictState, aggregate_lane, rank_lanes, score_case,
 };
 use common::*;
 
@@ -32,14 +32,8 @@ fn load(name: &str) -> Option<Pack> {
 fn judges(score: f64) -> ExternalScores {
     let mut e = ExternalScores::default();
     for k in ["code_quality", "explanation_clarity"] {
-        e.judges.insert(
-            k.into(),
-            JudgeScore {
-                state: ScoreState::Available,
-                score: Some(score),
-                reason: "fixture".into(),
-            },
-        );
+        e.judges
+            .insert(k.into(), JudgeScore::available(score, "fixture"));
     }
     e
 }

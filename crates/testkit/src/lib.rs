@@ -6,6 +6,7 @@
 //! own Temporal task queue ([`unique_task_queue`]), so tests are independent
 //! and run in parallel.
 
+pub mod judge_server;
 pub mod sse;
 
 use agentclash_store::Store;
@@ -135,6 +136,8 @@ pub struct TestWorkerOptions {
     /// Where large payloads go (the API under test may read them); a
     /// private directory when `None`.
     pub artifacts_dir: Option<std::path::PathBuf>,
+    /// Platform accounts of LLM judges (e.g. a local fake judge server).
+    pub judge_accounts: agentclash_workflows::judging::JudgeAccounts,
 }
 
 impl Default for TestWorkerOptions {
@@ -143,6 +146,7 @@ impl Default for TestWorkerOptions {
             address: temporal_address(),
             slots: 8,
             artifacts_dir: None,
+            judge_accounts: Default::default(),
         }
     }
 }
@@ -197,6 +201,7 @@ impl TestWorker {
             address,
             slots,
             artifacts_dir,
+            judge_accounts,
         } = options;
         let address = address.as_str();
         let state = tempfile::Builder::new()
@@ -210,6 +215,7 @@ impl TestWorker {
             },
             secrets_key: Some(TEST_SECRETS_KEY),
             allow_private_network: true,
+            judge_accounts,
         };
         let engine = std::sync::Arc::new(
             agentclash_workflows::Engine::new(store, &engine_config).expect("test engine"),

@@ -7,6 +7,7 @@ use agentclash_config::{
     ProcessEnv, WorkerConfig, exit_on_config_error, init_logging, shutdown_signal,
 };
 use agentclash_store::Store;
+use agentclash_workflows::judging::JudgeAccounts;
 use agentclash_workflows::{Engine, EngineConfig};
 use anyhow::Context;
 use std::process::ExitCode;
@@ -110,6 +111,7 @@ fn engine_config(config: &WorkerConfig) -> anyhow::Result<EngineConfig> {
         artifacts,
         secrets_key: config.secrets_key.as_ref().map(|k| *k.expose()),
         allow_private_network: config.local_mode,
+        judge_accounts: JudgeAccounts::from_env(|k| std::env::var(k).ok()),
     })
 }
 

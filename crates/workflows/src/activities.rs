@@ -1,7 +1,6 @@
 //! Activities: every side effect a workflow performs.
 
 use agentclash_core::{RunAgentId, RunAgentStatus, RunId, RunStatus, WorkspaceId};
-use agentclash_scoring::{CaseScore, LaneScorecard};
 use agentclash_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -238,39 +237,6 @@ impl RunActivities {
         Ok(RunAgentStatus::Completed)
     }
 
-    /// Ranks the run's lanes from their scorecards and stores the ranking
-    /// with its "why the winner won" summary.
-    #[activity]
-    pub async fn rank_run(
-        self: Arc<Self>,
-        _ctx: ActivityContext,
-        input: RunRef,
-    ) -> Result<(), ActivityError> {
-        let lanes = self
-            .store
-            .list_run_agents(input.workspace_id, input.run_id)
-            .await
-            .map_err(activity_error)?;
-        let mut cards = Vec::new();
-        for lane in &lanes {
-            let card = self
-                .store
-                .scorecard(input.workspace_id, lane.id)
-                .await
-                .map_err(activity_error)?;
-            if let Some(card) = card.and_then(|c| serde_json::from_value::<LaneScorecard>(c).ok()) {
-                cards.push(card);
-            }
-        }
-        let ranking = agentclash_scoring::rank_lanes(&cards);
-        let json = serde_json::to_value(&ranking)
-            .map_err(|e| non_retryable(format!("ranking does not serialise: {e}")))?;
-        self.store
-            .save_ranking(input.workspace_id, input.run_id, &json)
-            .await
-            .map_err(activity_error)
-    }
-
     /// Marks every unfinished case of a run cancelled.
     #[activity]
     pub async fn cancel_open_cases(
@@ -333,49 +299,16 @@ impl RunActivities {
     /// whose cases cannot be aggregated gets `{"error": …}` instead).
     async fn score_lane(&self, lane: &LaneRef) -> Result<(), ActivityError> {
         let ws = lane.workspace_id;
-        let run = self
-            .store
-            .get_run(ws, lane.run_id)
-            .await
-            .map_err(activity_error)?;
-        let Some(version) = run.pack_version_id else {
-            return Ok(());
-        };
-        let stored = self
-            .store
-            .get_pack_version_by_id(ws, version.0)
-            .await
-            .map_err(activity_error)?;
-        let pack: agentclash_packs::Pack = serde_json::from_value(stored.normalized)
-            .map_err(|e| non_retryable(format!("pack version {} does not parse: {e}", version)))?;
-        let scores: Vec<CaseScore> = self
-            .store
-            .case_scores(ws, lane.run_agent_id)
+        let Some(spec) = crate::run_scoring::run_spec(&self.store, ws, lane.run_id)
             .await
             .map_err(activity_error)?
-            .into_iter()
-            .filter_map(|row| row.score.and_then(|s| serde_json::from_value(s).ok()))
-            .collect();
-        let card = match agentclash_scoring::aggregate_lane(
-            &lane.run_agent_id.to_string(),
-            &pack.version.evaluation_spec,
-            &scores,
-        ) {
-            Ok(card) => serde_json::to_value(&card)
-                .map_err(|e| non_retryable(format!("scorecard does not serialise: {e}")))?,
-            Err(e) => serde_json::json!({"error": e.to_string()}),
+        else {
+            return Ok(());
         };
-        self.store
-            .save_scorecard(ws, lane.run_agent_id, &card)
+        crate::run_scoring::aggregate_lane_card(&self.store, ws, &spec, lane.run_agent_id)
             .await
             .map_err(activity_error)
     }
-}
-
-fn non_retryable(message: String) -> ActivityError {
-    ActivityError::application(ApplicationFailure::non_retryable(std::io::Error::other(
-        message,
-    )))
 }
 
 /// Infrastructure trouble (database down) is retried by Temporal; anything

@@ -5,14 +5,15 @@
 //! (each with its own events); on the last attempt the case is recorded as
 //! failed instead, so a lane always finishes.
 
+use crate::case_scoring::{LaneModelError, lane_model, score_and_save, store_evidence};
 use crate::engine::{Engine, EngineError};
+use crate::judging::{JudgeContext, LaneSink};
 use crate::recorder::CaseRecorder;
 use agentclash_agent::tools::ToolConfig;
 use agentclash_agent::{
     CaseError, CaseInput, CaseLimits, CaseResult, ModelHandle, StopReason, run_case,
 };
 use agentclash_core::{RunAgentId, RunId, WorkspaceId};
-use agentclash_providers::{AccountConfig, CallOptions, PackPricing, PricingTable, ProviderKind};
 use agentclash_store::lanes::CaseOutcome;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -185,53 +186,10 @@ async fn attempt_case(
         &input.case_key,
         attempt_i32(attempt),
     );
-    let api_key = match engine
-        .credential(ws, snapshot.provider.credential_ref.as_deref())
-        .await
-    {
-        Ok(key) => key,
-        Err(EngineError::Invalid(why)) => return Ok(setup_failure(why)),
-        Err(e) => return Err(e.into()),
-    };
-    let kind: ProviderKind = match snapshot.provider.kind.as_str().parse() {
-        Ok(kind) => kind,
-        Err(e) => return Ok(setup_failure(format!("{e}"))),
-    };
-    let options = &snapshot.provider_options;
-    let pack_pricing: PackPricing = serde_json::to_value(&pack.version.evaluation_spec.pricing)
-        .ok()
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default();
-    let model = ModelHandle {
-        router: engine.router.clone(),
-        account: AccountConfig {
-            id: snapshot.provider.account_id.to_string(),
-            kind,
-            base_url: snapshot.provider.base_url.clone(),
-            api_key,
-            max_concurrency: snapshot.provider.max_concurrency,
-            requests_per_minute: snapshot.provider.requests_per_minute,
-            tokens_per_minute: snapshot.provider.tokens_per_minute,
-        },
-        options: CallOptions {
-            stream: options
-                .get("stream")
-                .and_then(serde_json::Value::as_bool)
-                .unwrap_or(true),
-            allow_private_network: engine.allow_private_network,
-            scripted: options.get("scripted").cloned(),
-            ..CallOptions::default()
-        },
-        model: snapshot.model.clone(),
-        temperature: options
-            .get("temperature")
-            .and_then(serde_json::Value::as_f64)
-            .map(|t| t as f32),
-        max_output_tokens: options
-            .get("max_output_tokens")
-            .and_then(serde_json::Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok()),
-        pricing: PricingTable::builtin().with_pack(&pack_pricing),
+    let model = match lane_model(engine, ws, &pack, &snapshot).await {
+        Ok(model) => model,
+        Err(LaneModelError::Setup(why)) => return Ok(setup_failure(why)),
+        Err(LaneModelError::Engine(e)) => return Err(e.into()),
     };
     let limits = case_limits(&pack, &snapshot.limits, &input_set_key, &input.case_key);
     let case_input = CaseInput {
@@ -255,33 +213,40 @@ async fn attempt_case(
     };
     let result = run_case(case_input, &recorder).await?;
     if result.stop_reason != StopReason::Cancelled {
-        score_attempt(
-            engine,
-            &pack,
-            &input_set_key,
-            input,
-            attempt,
-            &result,
-            &recorder,
-        )
-        .await?;
+        let lane = LaneInputs {
+            pack: &pack,
+            input_set_key: &input_set_key,
+            model: &model,
+        };
+        score_attempt(engine, lane, input, attempt, &result, &recorder).await?;
     }
     Ok(result)
 }
 
+/// What scoring an attempt needs from the lane.
+struct LaneInputs<'a> {
+    pack: &'a agentclash_packs::Pack,
+    input_set_key: &'a str,
+    model: &'a ModelHandle,
+}
+
 /// Scores a finished attempt from its recorded events and the verifier's
-/// output, stores the case score, and records a `scoring.case.completed`
-/// event citing the verdicts.
+/// output: stores the evidence (so the case can be re-scored without the
+/// agent), runs the case's LLM judges, then stores the score and records a
+/// `scoring.case.completed` event citing the verdicts.
 async fn score_attempt(
     engine: &Engine,
-    pack: &agentclash_packs::Pack,
-    input_set_key: &str,
+    lane: LaneInputs<'_>,
     input: &CaseActivityInput,
     attempt: u32,
     result: &CaseResult,
     recorder: &CaseRecorder,
 ) -> Result<(), AttemptError> {
-    use agentclash_agent::{AgentEvent, EventSink as _};
+    let LaneInputs {
+        pack,
+        input_set_key,
+        model,
+    } = lane;
     let ws = input.workspace_id;
     let events = engine
         .store
@@ -300,56 +265,23 @@ async fn score_attempt(
         &events,
         result.verification.as_ref(),
     );
+    let stored = store_evidence(recorder, &evidence).await?;
     let spec = &pack.version.evaluation_spec;
-    let score = agentclash_scoring::score_case(
-        spec,
-        &evidence,
-        &agentclash_scoring::ExternalScores::default(),
-    );
-    let score_json = serde_json::to_value(&score)
-        .map_err(|e| EngineError::Setup(format!("score does not serialise: {e}")))?;
-    let failure = score
-        .failure
-        .as_ref()
-        .and_then(|f| serde_json::to_value(f).ok());
-    engine
-        .store
-        .save_case_score(
-            ws,
-            input.run_agent_id,
-            &input.case_key,
-            &score_json,
-            failure.as_ref(),
-            None,
-        )
-        .await
-        .map_err(EngineError::from)?;
-    let summary = format!(
-        "case {} scored {} ({})",
-        input.case_key,
-        score
-            .overall_score
-            .map_or("-".to_owned(), |s| format!("{s:.2}")),
-        match score.passed {
-            Some(true) => "passed",
-            Some(false) => "failed",
-            None => "not scored",
-        }
-    );
-    recorder
-        .emit(
-            AgentEvent::new(
-                "scoring.case.completed",
-                None,
-                serde_json::json!({"overall_score": score.overall_score, "passed": score.passed,
-                    "verdicts": score.verdicts.iter().map(|v| serde_json::json!({"key": v.key, "state": v.state, "score": v.score})).collect::<Vec<_>>(),
-                    "failure": failure}),
-            )
-            .summary(summary),
-        )
-        .await
-        .map_err(CaseError::from)?;
-    recorder.flush().await.map_err(CaseError::from)?;
+    let out = LaneSink {
+        lane: input.run_agent_id,
+        sink: recorder,
+    };
+    let judges = JudgeContext {
+        engine,
+        ws,
+        lane_account: &model.account,
+        pricing: &model.pricing,
+        limits: spec.scorecard.judge_limits.as_ref(),
+        generation: 0,
+    }
+    .judge_case(spec, &evidence, &out)
+    .await;
+    score_and_save(engine, ws, &out, spec, &evidence, judges, Some(&stored)).await?;
     Ok(())
 }
 

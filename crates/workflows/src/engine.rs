@@ -2,6 +2,7 @@
 //! the sandbox provider, artifact storage, the secrets key, and caches of
 //! immutable inputs (pack versions, deployment snapshots).
 
+use crate::judging::JudgeAccounts;
 use agentclash_artifacts::{ArtifactConfig, ArtifactStore};
 use agentclash_auth::{SecretBox, workspace_secret_context};
 use agentclash_core::agents::{CredentialRef, DeploymentSnapshot};
@@ -26,6 +27,8 @@ pub struct EngineConfig {
     pub secrets_key: Option<[u8; 32]>,
     /// Local mode: provider base URLs may be http and private addresses.
     pub allow_private_network: bool,
+    /// The platform's accounts for judge models no lane account serves.
+    pub judge_accounts: JudgeAccounts,
 }
 
 /// Why the engine could not do something.
@@ -54,6 +57,8 @@ pub struct Engine {
     pub artifacts: ArtifactStore,
     /// Local mode.
     pub allow_private_network: bool,
+    /// Platform accounts of LLM judges.
+    pub judge_accounts: JudgeAccounts,
     secrets: Option<SecretBox>,
     packs: Mutex<HashMap<Uuid, Arc<Pack>>>,
     snapshots: Mutex<HashMap<SnapshotId, Arc<DeploymentSnapshot>>>,
@@ -78,6 +83,7 @@ impl Engine {
             sandboxes: Arc::new(sandboxes),
             artifacts,
             allow_private_network: config.allow_private_network,
+            judge_accounts: config.judge_accounts.clone(),
             secrets: config.secrets_key.as_ref().map(SecretBox::new),
             packs: Mutex::new(HashMap::new()),
             snapshots: Mutex::new(HashMap::new()),

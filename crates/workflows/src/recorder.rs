@@ -3,7 +3,7 @@
 //! with payloads over [`OFFLOAD_BYTES`] moved to artifact storage.
 
 use agentclash_agent::{AgentEvent, EventSink, SinkError};
-use agentclash_artifacts::ArtifactStore;
+use agentclash_artifacts::{ArtifactRef, ArtifactStore};
 use agentclash_core::{RunAgentId, RunId, WorkspaceId};
 use agentclash_store::Store;
 use agentclash_store::artifacts::NewArtifact;
@@ -60,27 +60,30 @@ impl CaseRecorder {
         }
     }
 
-    async fn offload(&self, payload: Value) -> Result<Value, SinkError> {
-        let encoded = payload.to_string();
-        if encoded.len() <= OFFLOAD_BYTES {
-            return Ok(payload);
-        }
+    /// Stores `bytes` in artifact storage (once per content) and records
+    /// the artifact on the lane, so the API can serve it to the workspace.
+    pub async fn store_blob(
+        &self,
+        name: &str,
+        bytes: Vec<u8>,
+        media_type: &str,
+    ) -> Result<ArtifactRef, SinkError> {
         let stored = self
             .artifacts
-            .put(encoded.clone().into_bytes(), "application/json")
+            .put(bytes, media_type)
             .await
-            .map_err(|e| SinkError(format!("storing a large payload: {e}")))?;
+            .map_err(|e| SinkError(format!("storing {name}: {e}")))?;
         let location = self
             .artifacts
             .location(&stored.sha256)
-            .map_err(|e| SinkError(format!("locating a stored payload: {e}")))?;
+            .map_err(|e| SinkError(format!("locating {name}: {e}")))?;
         self.store
             .record_artifact(
                 self.ws,
                 &NewArtifact {
                     run: Some(self.run),
                     lane: Some(self.lane),
-                    name: "event-payload",
+                    name,
                     media_type: &stored.media_type,
                     size_bytes: i64::try_from(stored.size).unwrap_or(i64::MAX),
                     content_hash: &stored.sha256,
@@ -89,6 +92,21 @@ impl CaseRecorder {
             )
             .await
             .map_err(|e| SinkError(e.to_string()))?;
+        Ok(stored)
+    }
+
+    async fn offload(&self, payload: Value) -> Result<Value, SinkError> {
+        let encoded = payload.to_string();
+        if encoded.len() <= OFFLOAD_BYTES {
+            return Ok(payload);
+        }
+        let stored = self
+            .store_blob(
+                "event-payload",
+                encoded.clone().into_bytes(),
+                "application/json",
+            )
+            .await?;
         let preview: String = encoded.chars().take(PREVIEW_CHARS).collect();
         Ok(
             json!({"artifact": {"sha256": stored.sha256, "size": stored.size, "media_type": stored.media_type}, "preview": preview}),

@@ -5,6 +5,7 @@
 
 use crate::activities::{FailRunInput, LanePlan, RunActivities, RunRef, TransitionInput};
 use crate::lane_workflow::RunAgentWorkflow;
+use crate::scoring_activity::{ScoringActivities, scoring_options};
 use agentclash_core::{RunAgentStatus, RunId, RunStatus, WorkspaceId};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -110,11 +111,11 @@ impl RunWorkflow {
             workspace_id: input.workspace_id,
             run_id: input.run_id,
         };
-        ctx.execute_local_activity(RunActivities::rank_run, run, db_local_options(None))
+        ctx.execute_activity(ScoringActivities::score_run, run, scoring_options())
             .await
             .map_err(|e| match e {
                 temporalio_sdk::ActivityExecutionError::Cancelled(_) => Interrupted::Cancelled,
-                other => Interrupted::Failed(format!("ranking failed: {other}")),
+                other => Interrupted::Failed(format!("scoring failed: {other}")),
             })?;
         Self::step(ctx, input, RunStatus::Scoring, RunStatus::Completed).await
     }

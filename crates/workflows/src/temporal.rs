@@ -4,7 +4,9 @@ use crate::activities::RunActivities;
 use crate::case_activity::CaseActivities;
 use crate::engine::Engine;
 use crate::lane_workflow::RunAgentWorkflow;
+use crate::rescore_workflow::{RescoreWorkflow, rescore_workflow_id};
 use crate::run_workflow::{RunWorkflow, RunWorkflowInput};
+use crate::scoring_activity::{RescoreInput, ScoringActivities};
 use agentclash_core::RunId;
 use agentclash_store::runs::run_workflow_id;
 use std::sync::Arc;
@@ -70,6 +72,24 @@ pub async fn start_run(
     Ok(workflow_id)
 }
 
+/// Starts re-scoring pass `input.generation` of a finished run.
+pub async fn start_rescore(
+    client: &Client,
+    task_queue: &str,
+    input: RescoreInput,
+) -> Result<String, TemporalError> {
+    let workflow_id = rescore_workflow_id(&input);
+    let options = WorkflowStartOptions::new(task_queue.to_owned(), workflow_id.clone()).build();
+    tokio::time::timeout(
+        CONNECT_TIMEOUT * 2,
+        client.start_workflow(RescoreWorkflow::run, input, options),
+    )
+    .await
+    .map_err(|_| TemporalError::Unreachable("start timed out".into()))?
+    .map_err(|e| TemporalError::Rejected(e.to_string()))?;
+    Ok(workflow_id)
+}
+
 /// Asks Temporal to cancel a run's workflow. `Ok(false)` when the workflow
 /// does not exist (never started, or long gone), so the caller can record
 /// the cancellation itself.
@@ -114,8 +134,11 @@ pub fn worker_options(
         .sticky_queue_schedule_to_start_timeout(Duration::from_secs(2))
         .graceful_shutdown_period(Duration::from_secs(10))
         .register_activities(RunActivities::new(engine.store.clone()))
+        .register_activities(ScoringActivities::new(engine.clone()))
         .register_activities(CaseActivities::new(engine))
         .register_workflow::<RunWorkflow>()
+        .map_err(|e| TemporalError::Options(e.to_string()))?
+        .register_workflow::<RescoreWorkflow>()
         .map_err(|e| TemporalError::Options(e.to_string()))?
         .register_workflow::<RunAgentWorkflow>()
         .map_err(|e| TemporalError::Options(e.to_string()))?

@@ -4446,6 +4446,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workspaces/{workspace_id}/run-agents/{run_agent_id}/case-scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every case's score of a lane, in run order: the detail behind the
+         *     scorecard. Any role.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Run agent (lane) id */
+                    run_agent_id: string;
+                    /** @description Workspace id */
+                    workspace_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Items_CaseScoreItem"];
+                    };
+                };
+                /** @description missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description a dependency is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workspaces/{workspace_id}/run-agents/{run_agent_id}/replay": {
         parameters: {
             query?: never;
@@ -5539,6 +5617,162 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workspaces/{workspace_id}/runs/{run_id}/rescore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the run's latest re-scoring pass stands. Any role. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Run id */
+                    run_id: string;
+                    /** @description Workspace id */
+                    workspace_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RescoreState"];
+                    };
+                };
+                /** @description missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description a dependency is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Re-scores a finished run from its stored evidence with the current
+         *     scoring code: every validator, dimension and judge again (judges are
+         *     the only model calls; no agent runs, no sandbox starts), then new
+         *     scorecards and ranking. 202 with the pass's state; follow it with
+         *     `GET …/rescore`. 409 while the run is going or a pass is running.
+         *     Member role.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Run id */
+                    run_id: string;
+                    /** @description Workspace id */
+                    workspace_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RescoreState"];
+                    };
+                };
+                /** @description missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workspaces/{workspace_id}/runtime-profiles": {
         parameters: {
             query?: never;
@@ -6295,6 +6529,17 @@ export interface components {
             /** @description Normalised definition. */
             definition: Record<string, unknown>;
         };
+        /** @description One case's full score. */
+        CaseScoreItem: {
+            /** @description The case. */
+            case_key: string;
+            /**
+             * @description Every validator verdict (state, score, reason, evidence, producing
+             *     event), judge result (samples with their call events), metric,
+             *     dimension, the overall score and pass/fail; absent until scored.
+             */
+            score?: Record<string, unknown> | null;
+        };
         /** @description Body of `POST /v1/auth/device/code`. */
         CodeRequest: {
             /** @description Names the token the CLI will receive (e.g. "agentclash CLI on laptop"). */
@@ -6562,6 +6807,19 @@ export interface components {
             role: components["schemas"]["WorkspaceRole"];
             /** @description The workspace it opens. */
             workspace_id: components["schemas"]["WorkspaceId"];
+        };
+        /** @description A list response. */
+        Items_CaseScoreItem: {
+            items: {
+                /** @description The case. */
+                case_key: string;
+                /**
+                 * @description Every validator verdict (state, score, reason, evidence, producing
+                 *     event), judge result (samples with their call events), metric,
+                 *     dimension, the overall score and pass/fail; absent until scored.
+                 */
+                score?: Record<string, unknown> | null;
+            }[];
         };
         /** @description A list response. */
         Items_FailedCase: {
@@ -7312,6 +7570,23 @@ export interface components {
             streamed_text?: string | null;
             /** @description One line for humans. */
             summary?: string | null;
+        };
+        /** @description Where a run's latest re-scoring stands. */
+        RescoreState: {
+            /** @description Why the last pass failed. */
+            error?: string | null;
+            /**
+             * Format: date-time
+             * @description When the last pass ended.
+             */
+            finished_at?: string | null;
+            /**
+             * Format: int32
+             * @description Scoring passes requested so far (0: never re-scored).
+             */
+            generation: number;
+            /** @description `running`, `completed` or `failed`; absent when never re-scored. */
+            status?: string | null;
         };
         /** @description A run as stored. */
         Run: {

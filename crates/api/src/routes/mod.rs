@@ -122,6 +122,8 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(scores::scorecard))
         .routes(routes!(scores::ranking))
         .routes(routes!(scores::failures))
+        .routes(routes!(scores::rescore, scores::rescore_state))
+        .routes(routes!(scores::case_scores))
         .routes(routes!(identity::sign_up))
         .routes(routes!(members::list_workspace_members))
         .routes(routes!(

@@ -7,7 +7,9 @@ use crate::error::{ApiError, ErrorEnvelope};
 use crate::routes::agents::parse_id;
 use crate::routes::identity::not_found_as;
 use crate::state::AppState;
-use agentclash_core::{RunAgentId, RunId};
+use agentclash_core::{RunAgentId, RunId, WorkspaceRole};
+use agentclash_store::scores::RescoreState;
+use agentclash_workflows::RescoreInput;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -117,5 +119,113 @@ pub async fn failures(
             }
         }
     }
+    Ok(Json(crate::routes::identity::Items::new(items)))
+}
+
+/// Re-scores a finished run from its stored evidence with the current
+/// scoring code: every validator, dimension and judge again (judges are
+/// the only model calls; no agent runs, no sandbox starts), then new
+/// scorecards and ranking. 202 with the pass's state; follow it with
+/// `GET …/rescore`. 409 while the run is going or a pass is running.
+/// Member role.
+#[utoipa::path(post, path = "/v1/workspaces/{workspace_id}/runs/{run_id}/rescore", tag = "scores",
+    params(("workspace_id" = String, Path, description = "Workspace id"), ("run_id" = String, Path, description = "Run id")),
+    responses((status = 202, body = RescoreState), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
+        (status = 409, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn rescore(
+    State(state): State<AppState>,
+    scope: WorkspaceScope,
+    Path((_, run)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<RescoreState>), ApiError> {
+    scope.require(WorkspaceRole::Member)?;
+    let run: RunId = parse_id(&run, "run")?;
+    state
+        .store
+        .get_run(scope.id(), run)
+        .await
+        .map_err(not_found_as("run"))?;
+    let generation = state.store.begin_rescore(scope.id(), run).await?;
+    let input = RescoreInput {
+        workspace_id: scope.id(),
+        run_id: run,
+        generation,
+    };
+    let started = match state.temporal.client().await {
+        Ok(client) => agentclash_workflows::start_rescore(&client, &state.task_queue, input).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = started {
+        tracing::warn!(run_id = %run, error = %e, "could not start re-scoring");
+        state.temporal.invalidate().await;
+        let why = format!("could not start re-scoring: {}", e.brief());
+        state
+            .store
+            .finish_rescore(scope.id(), run, generation, Some(&why))
+            .await?;
+        return Err(ApiError::unavailable("Temporal"));
+    }
+    let pass = state.store.rescore_state(scope.id(), run).await?;
+    Ok((StatusCode::ACCEPTED, Json(pass)))
+}
+
+/// Where the run's latest re-scoring pass stands. Any role.
+#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/runs/{run_id}/rescore", operation_id = "get_rescore", tag = "scores",
+    params(("workspace_id" = String, Path, description = "Workspace id"), ("run_id" = String, Path, description = "Run id")),
+    responses((status = 200, body = RescoreState), (status = 404, body = ErrorEnvelope)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn rescore_state(
+    State(state): State<AppState>,
+    scope: WorkspaceScope,
+    Path((_, run)): Path<(String, String)>,
+) -> Result<Json<RescoreState>, ApiError> {
+    let run: RunId = parse_id(&run, "run")?;
+    let pass = state
+        .store
+        .rescore_state(scope.id(), run)
+        .await
+        .map_err(not_found_as("run"))?;
+    Ok(Json(pass))
+}
+
+/// One case's full score.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseScoreItem {
+    /// The case.
+    case_key: String,
+    /// Every validator verdict (state, score, reason, evidence, producing
+    /// event), judge result (samples with their call events), metric,
+    /// dimension, the overall score and pass/fail; absent until scored.
+    #[schema(value_type = Option<Object>)]
+    score: Option<Value>,
+}
+
+/// Every case's score of a lane, in run order: the detail behind the
+/// scorecard. Any role.
+#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/run-agents/{run_agent_id}/case-scores", tag = "scores",
+    params(("workspace_id" = String, Path, description = "Workspace id"), ("run_agent_id" = String, Path, description = "Run agent (lane) id")),
+    responses((status = 200, body = crate::routes::identity::Items<CaseScoreItem>), (status = 404, body = ErrorEnvelope)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn case_scores(
+    State(state): State<AppState>,
+    scope: WorkspaceScope,
+    Path((_, lane)): Path<(String, String)>,
+) -> Result<Json<crate::routes::identity::Items<CaseScoreItem>>, ApiError> {
+    let lane: RunAgentId = parse_id(&lane, "run agent")?;
+    state
+        .store
+        .get_run_agent(scope.id(), lane)
+        .await
+        .map_err(not_found_as("run agent"))?;
+    let items = state
+        .store
+        .case_scores(scope.id(), lane)
+        .await?
+        .into_iter()
+        .map(|row| CaseScoreItem {
+            case_key: row.case_key,
+            score: row.score,
+        })
+        .collect();
     Ok(Json(crate::routes::identity::Items::new(items)))
 }
