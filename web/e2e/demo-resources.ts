@@ -1,8 +1,9 @@
 // Creates the demo's resources through the API, signed in as the browser is
 // (session cookie + CSRF token), the way scripts/demo does it with the CLI:
 // the rpn-calculator pack, a scripted provider account, a runtime profile, a
-// ready build version and deployments (correct, buggy, and a slow one that
-// keeps a case busy so a run can be watched and cancelled).
+// ready build version and deployments (correct, buggy, a slow one that
+// keeps a case busy so a run can be watched and cancelled, and one that
+// writes a file large enough to be stored as an artifact).
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { APIRequestContext } from "playwright-core";
@@ -32,7 +33,7 @@ export async function call<T>(
 /** The ids the tests need. */
 export interface DemoResources {
   packVersionId: string;
-  deployments: { correct: string; buggy: string; slow: string };
+  deployments: { correct: string; buggy: string; slow: string; bigFile: string };
 }
 
 const id = (value: { id: string }) => value.id;
@@ -82,12 +83,20 @@ export async function createDemoResources(request: APIRequestContext, ws: string
       ],
     },
   };
+  // The correct answers, after writing a file too big for an event: its
+  // tool call's arguments are stored as an artifact.
+  const bigFileOptions = options("correct") as { scripted: { responses: { tool_calls?: unknown[] }[] } };
+  bigFileOptions.scripted.responses[0]?.tool_calls?.push({
+    name: "write_file",
+    arguments: { path: "big.txt", content: "big file ".repeat(5_000) },
+  });
   return {
     packVersionId,
     deployments: {
       correct: await deploy("rpn correct", "scripted-rpn-correct", options("correct")),
       buggy: await deploy("rpn buggy", "scripted-rpn-buggy", options("buggy")),
       slow: await deploy("rpn slow", "scripted-rpn-slow", slowOptions),
+      bigFile: await deploy("rpn big file", "scripted-rpn-big-file", bigFileOptions),
     },
   };
 }

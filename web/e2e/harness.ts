@@ -1,8 +1,10 @@
 // Shared plumbing of the browser tests: settings from scripts/web-test, the
 // system Chromium, console-error capture, screenshots and polling asserts.
+import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type ConsoleMessage, type Page } from "playwright-core";
+import { accessibilityProblems } from "./a11y.js";
 
 /** A required environment variable (scripts/web-test sets them all). */
 function required(name: string): string {
@@ -19,6 +21,8 @@ export const settings = {
   repo: required("REPO_DIR"),
   results: required("RESULTS_DIR"),
   chromium: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  /** The local stack's Postgres, for seeding what only a long run would produce. */
+  databaseUrl: required("DATABASE_URL"),
 };
 
 /** Starts the system Chromium (never a downloaded build). */
@@ -37,22 +41,25 @@ export interface PageProblem {
   text: string;
 }
 
-/** The answers the browser logs as failed loads although the app expects them. */
-const EXPECTED_401 = new Set([
-  "/v1/auth/session", // the signed-out session probe
-  "/v1/auth/login", // the deliberately wrong password
-]);
+/** Answers the browser logs as failed loads although the app expects them: status and path. */
+const EXPECTED_FAILURES: { status: number; path: RegExp }[] = [
+  { status: 401, path: /^\/v1\/auth\/session$/ }, // the signed-out session probe
+  { status: 401, path: /^\/v1\/auth\/login$/ }, // the deliberately wrong password
+  { status: 422, path: /^\/v1\/workspaces\/[^/]+\/challenge-packs$/ }, // publishing a pack with an error
+];
 
 /**
  * Records console errors and uncaught exceptions, except the browser's own
- * log lines for the expected 401s above.
+ * log lines for the expected failed answers above.
  */
 export function watchConsole(page: Page, problems: PageProblem[]): void {
   page.on("console", (message: ConsoleMessage) => {
     if (message.type() !== "error") return;
     const url = message.location().url;
-    const expected =
-      message.text().includes("status of 401") && EXPECTED_401.has(new URL(url || "http://x/").pathname);
+    const pathname = new URL(url || "http://x/").pathname;
+    const expected = EXPECTED_FAILURES.some(
+      (f) => message.text().includes(`status of ${f.status}`) && f.path.test(pathname),
+    );
     if (!expected) problems.push({ page: page.url(), text: `${message.text()} (${url})` });
   });
   page.on("pageerror", (error) => problems.push({ page: page.url(), text: `uncaught: ${error.message}` }));
@@ -79,4 +86,14 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000,
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * A page reached in the tests: saves its screenshot and fails on any
+ * accessibility problem (names, images, keyboard reachability).
+ */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  const problems = await accessibilityProblems(page);
+  assert.deepEqual(problems, [], `accessibility problems on ${name} (${page.url()})`);
 }

@@ -1,8 +1,10 @@
-//! Live fanout of run events inside one API process: one Postgres
-//! `LISTEN` connection per process, waking the streams of the run a
-//! notification names. Every API replica listens on the same database, so
+//! Live fanout of run events inside one API process: one listener per
+//! process — a Postgres `LISTEN` connection, or a Redis pub/sub
+//! subscription when the store was built with `REDIS_URL` — waking the
+//! streams of the run an announcement names. Every API replica listens, so
 //! every replica streams every event; streams re-read from the database on
-//! each wake-up, so a lost wake-up only delays, never drops, an event.
+//! each wake-up, so a lost wake-up only delays, never drops, an event, and
+//! after a reconnect every stream is woken.
 
 use agentclash_store::Store;
 use agentclash_store::events::{Heard, RunEventListener};

@@ -56,8 +56,11 @@ pub async fn serve(
     db_patience: std::time::Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let store = Store::connect_with_retry(config.database_url.expose(), db_patience).await?;
+    let mut store = Store::connect_with_retry(config.database_url.expose(), db_patience).await?;
     store.migrate().await?;
+    if let Some(url) = &config.redis_url {
+        store = store.with_redis_fanout(url.expose())?;
+    }
     let listener = TcpListener::bind(config.bind)
         .await
         .map_err(|source| ServeError::Bind {
@@ -85,10 +88,10 @@ pub async fn serve(
         Err(e) => tracing::warn!(error = %e, "artifact downloads are disabled"),
     }
     let app = routes::router(state, config.max_body_bytes);
-    tracing::info!(addr = %config.bind, "agentclash-api listening");
+    tracing::info!(addr = %config.bind, fanout = store.fanout_name(), "agentclash-api listening");
     // The peer address keys the anonymous sign-up throttle.
     axum::serve(
-        listener,
+        without_nagle(listener),
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
@@ -96,6 +99,20 @@ pub async fn serve(
     store.close().await;
     tracing::info!("agentclash-api stopped");
     Ok(())
+}
+
+/// Sets `TCP_NODELAY` on every accepted connection. With Nagle's algorithm
+/// a server-sent event written while the previous one is unacknowledged
+/// waits for the client's delayed ACK (up to 40 ms on Linux).
+pub fn without_nagle(
+    listener: TcpListener,
+) -> axum::serve::TapIo<TcpListener, fn(&mut tokio::net::TcpStream)> {
+    fn set_nodelay(tcp: &mut tokio::net::TcpStream) {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    }
+    axum::serve::ListenerExt::tap_io(listener, set_nodelay as fn(&mut tokio::net::TcpStream))
 }
 
 /// Builds the full router (all routes and layers) for an already-built state.

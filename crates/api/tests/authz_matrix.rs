@@ -313,6 +313,22 @@ fn rows() -> Vec<(&'static str, Build, [u16; 6])> {
             [401, 403, 409, 409, 409, 404],
         ),
         (
+            // The lane has no such event: members pass authorisation and get 404.
+            "GET /v1/workspaces/{workspace_id}/run-agents/{run_agent_id}/replay/locate",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/run-agents/{}/replay/locate?event_id={}",
+                        c.ws,
+                        c.lane,
+                        uuid::Uuid::nil()
+                    ),
+                    None,
+                )
+            },
+            [401, 404, 404, 404, 404, 404],
+        ),
+        (
             "GET /v1/workspaces/{workspace_id}/run-agents/{run_agent_id}/case-scores",
             |c| {
                 (
@@ -331,6 +347,70 @@ fn rows() -> Vec<(&'static str, Build, [u16; 6])> {
                 )
             },
             [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            // The lane is not scored: comparable false, with the reasons.
+            "GET /v1/workspaces/{workspace_id}/compare",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/compare?baseline={}&candidate={}",
+                        c.ws, c.lane, c.lane
+                    ),
+                    None,
+                )
+            },
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "POST /v1/workspaces/{workspace_id}/comparisons",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/comparisons", c.ws),
+                    Some(json!({"baseline": c.lane, "candidate": c.lane,
+                        "policy": {"required_dimensions": ["correctness"]}})),
+                )
+            },
+            [401, 403, 201, 201, 201, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/comparisons/{comparison_id}",
+            |c| {
+                (
+                    format!(
+                        "/v1/workspaces/{}/comparisons/{}",
+                        c.ws,
+                        uuid::Uuid::now_v7()
+                    ),
+                    None,
+                )
+            },
+            [401, 404, 404, 404, 404, 404],
+        ),
+        (
+            "PUT /v1/workspaces/{workspace_id}/baselines/{name}",
+            |c| {
+                (
+                    format!("/v1/workspaces/{}/baselines/matrix", c.ws),
+                    Some(json!({"run_agent_id": c.lane})),
+                )
+            },
+            [401, 403, 200, 200, 200, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/baselines/{name}",
+            |c| (format!("/v1/workspaces/{}/baselines/matrix", c.ws), None),
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "GET /v1/workspaces/{workspace_id}/baselines",
+            |c| (format!("/v1/workspaces/{}/baselines", c.ws), None),
+            [401, 200, 200, 200, 200, 404],
+        ),
+        (
+            "DELETE /v1/workspaces/{workspace_id}/baselines/{name}",
+            |c| (format!("/v1/workspaces/{}/baselines/gone", c.ws), None),
+            [401, 403, 204, 204, 204, 404],
         ),
         (
             "GET /v1/workspaces/{workspace_id}/runs/{run_id}/cases",

@@ -189,118 +189,39 @@ pub async fn error_of(response: reqwest::Response) -> (u16, String, String) {
 }
 
 /// The project's example packs and scripted deployments.
-pub fn example(relative: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .join(relative);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// What `POST …/runs` needs: a published pack version and deployments.
-pub struct RunInputs {
-    pub pack_version_id: String,
-    pub deployment_ids: Vec<String>,
-}
+#[allow(unused_imports)] // not every test binary reads the examples
+pub use agentclash_testkit::live::{RunInputs, example};
 
 impl TestApi {
+    /// The tenant's workspace as an authenticated HTTP client.
+    pub fn workspace(&self) -> agentclash_testkit::live::WorkspaceClient {
+        agentclash_testkit::live::WorkspaceClient {
+            base: self.base.clone(),
+            workspace_id: self.tenant.workspace.id.to_string(),
+            http: self.http.clone(),
+        }
+    }
+
     /// `POST path` with a JSON body; panics unless the answer is 2xx.
     pub async fn post_ok(&self, path: &str, body: &serde_json::Value) -> serde_json::Value {
-        let r = self
-            .http
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .expect("send");
-        let status = r.status();
-        let json: serde_json::Value = r.json().await.unwrap_or_default();
-        assert!(status.is_success(), "POST {path}: {status} {json}");
-        json
+        self.workspace().post_ok(path, body).await
     }
 
-    /// Publishes `examples/packs/<pack>` and creates one scripted deployment
-    /// per `(name, examples/deployments/<file>)`, sharing a provider account,
-    /// runtime profile and ready build version.
+    /// See [`agentclash_testkit::live::WorkspaceClient::runnable`].
     pub async fn runnable(&self, pack: &str, deployments: &[(&str, &str)]) -> RunInputs {
-        let options: Vec<(&str, serde_json::Value)> = deployments
-            .iter()
-            .map(|(name, file)| {
-                let text = example(&format!("deployments/{file}"));
-                (*name, serde_json::from_str(&text).expect("deployment JSON"))
-            })
-            .collect();
-        self.runnable_source(
-            &example(&format!("packs/{pack}")),
-            &options,
-            serde_json::json!({"name": "test profile"}),
-        )
-        .await
+        self.workspace().runnable(pack, deployments).await
     }
 
-    /// Publishes `source` and creates one scripted deployment per
-    /// `(name, provider options)` with the runtime profile `profile` (a
-    /// `POST …/runtime-profiles` body).
+    /// See [`agentclash_testkit::live::WorkspaceClient::runnable_source`].
     pub async fn runnable_source(
         &self,
         source: &str,
         deployments: &[(&str, serde_json::Value)],
         profile: serde_json::Value,
     ) -> RunInputs {
-        let published = self
-            .post_ok(
-                &self.ws_path("/challenge-packs"),
-                &serde_json::json!({"source": source}),
-            )
-            .await;
-        let suffix = uuid::Uuid::new_v4().simple().to_string();
-        let account = self
-            .post_ok(
-                &self.ws_path("/provider-accounts"),
-                &serde_json::json!({"name": format!("scripted {suffix}"), "provider": "scripted"}),
-            )
-            .await;
-        let mut profile = profile;
-        profile["name"] = serde_json::json!(format!(
-            "{} {suffix}",
-            profile["name"].as_str().unwrap_or("profile")
-        ));
-        let profile = self
-            .post_ok(&self.ws_path("/runtime-profiles"), &profile)
-            .await;
-        let build = self
-            .post_ok(
-                &self.ws_path("/agent-builds"),
-                &serde_json::json!({"name": format!("build {suffix}")}),
-            )
-            .await;
-        let version = self
-            .post_ok(
-                &self.ws_path(&format!("/agent-builds/{}/versions", build["id"].as_str().expect("id"))),
-                &serde_json::json!({"policy": {"role": "careful engineer", "system_prompt": "Solve the task."}}),
-            )
-            .await;
-        let version_id = version["id"].as_str().expect("id").to_owned();
-        self.post_ok(
-            &self.ws_path(&format!("/agent-build-versions/{version_id}/status")),
-            &serde_json::json!({"status": "ready"}),
-        )
-        .await;
-        let mut deployment_ids = Vec::new();
-        for (name, options) in deployments {
-            let created = self
-                .post_ok(
-                    &self.ws_path("/deployments"),
-                    &serde_json::json!({"name": format!("{name} {suffix}"), "build_version_id": version_id,
-                        "runtime_profile_id": profile["id"], "provider_account_id": account["id"],
-                        "model": "scripted-model", "provider_options": options}),
-                )
-                .await;
-            deployment_ids.push(created["id"].as_str().expect("id").to_owned());
-        }
-        RunInputs {
-            pack_version_id: published["id"].as_str().expect("version id").to_owned(),
-            deployment_ids,
-        }
+        self.workspace()
+            .runnable_source(source, deployments, profile)
+            .await
     }
 
     /// Creates a run of `inputs` and returns its id.
@@ -335,6 +256,23 @@ impl TestApi {
         }
     }
 
+    /// Runs the example RPN pack with the correct and the buggy scripted
+    /// agents (lanes 0 and 1) to the end; returns the run id and the run.
+    pub async fn completed_rpn_run(&self) -> (String, serde_json::Value) {
+        let inputs = self
+            .runnable(
+                "rpn-calculator.yaml",
+                &[("correct", "rpn-correct.json"), ("buggy", "rpn-buggy.json")],
+            )
+            .await;
+        let id = self.create_run(&inputs).await;
+        let run = self
+            .wait_for_terminal(&id, std::time::Duration::from_secs(120))
+            .await;
+        assert_eq!(run["status"], "completed", "{run}");
+        (id, run)
+    }
+
     /// Every event of a run, following cursors.
     pub async fn all_events(&self, id: &str) -> Vec<serde_json::Value> {
         let mut events = Vec::new();
@@ -366,94 +304,10 @@ impl TestApi {
     }
 }
 
-/// A real `agentclash-api` process over a test database, with a bootstrapped
-/// admin token. Killed on drop.
-pub struct LiveApi {
-    pub base: String,
-    pub token: String,
-    pub workspace_id: String,
-    child: std::process::Child,
-}
-
-impl LiveApi {
-    /// Bootstraps an admin, then starts the binary with `extra_env`; stderr
-    /// (the logs) goes to `log_file` when given.
-    pub async fn start(
-        db: &agentclash_testkit::TestDb,
-        extra_env: &[(&str, &str)],
-        log_file: Option<&std::path::Path>,
-    ) -> Self {
-        use std::process::{Command, Stdio};
-        const API: &str = env!("CARGO_BIN_EXE_agentclash-api");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("bind")
-            .local_addr()
-            .expect("addr")
-            .port();
-        let env = [
-            ("DATABASE_URL", db.url.clone()),
-            ("TEMPORAL_ADDRESS", agentclash_testkit::temporal_address()),
-            ("API_BIND", format!("127.0.0.1:{port}")),
-            ("AGENTCLASH_SECRETS_KEY", "ab".repeat(32)),
-            ("LOG_FORMAT", "json".into()),
-            ("HOME", "/tmp".into()),
-        ];
-        let bootstrap = Command::new(API)
-            .env_clear()
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .env("AGENTCLASH_BOOTSTRAP_PASSWORD", "live-api-password")
-            .env("RUST_LOG", "off")
-            .args(["bootstrap-local", "live@test.local"])
-            .output()
-            .expect("bootstrap runs");
-        assert!(
-            bootstrap.status.success(),
-            "{}",
-            String::from_utf8_lossy(&bootstrap.stderr)
-        );
-        let created: serde_json::Value =
-            serde_json::from_slice(&bootstrap.stdout).expect("bootstrap JSON");
-        let stderr = match log_file {
-            Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
-            None => Stdio::null(),
-        };
-        let child = Command::new(API)
-            .env_clear()
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .envs(extra_env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .expect("api starts");
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while reqwest::get(format!("{base}/healthz")).await.is_err() {
-            assert!(std::time::Instant::now() < deadline, "api never came up");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        Self {
-            base,
-            token: created["token"].as_str().expect("token").to_owned(),
-            workspace_id: created["workspace_id"]
-                .as_str()
-                .expect("workspace")
-                .to_owned(),
-            child,
-        }
-    }
-
-    /// Stops the process (graceful SIGTERM would also do; tests only need it gone).
-    pub fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for LiveApi {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
+/// A real `agentclash-api` process over a test database (`cargo test` builds
+/// the binary before this crate's tests).
+#[allow(unused_imports)] // not every test binary starts a process
+pub use agentclash_testkit::live::LiveApi;
 
 /// Sends a request and fails the test if it cannot be sent, so tests read as
 /// `client.post_json(url, &body).await` instead of a builder chain.

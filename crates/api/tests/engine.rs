@@ -428,6 +428,23 @@ async fn large_event_payloads_move_to_artifact_storage_once_and_download_whole()
             .as_str()
             .is_some_and(|p| p.len() <= 1024)
     );
+    // Short fields stay inline, so the replay still pairs the call with its
+    // completion.
+    assert_eq!(started[0]["payload"]["name"], "write_file");
+    let call_id = started[0]["payload"]["tool_call_id"].clone();
+    assert!(call_id.is_string(), "{}", started[0]);
+    let lane = started[0]["run_agent_id"].as_str().expect("lane");
+    let (_, replay) = api
+        .get_json(&api.ws_path(&format!("/run-agents/{lane}/replay?limit=500")))
+        .await;
+    let step = replay["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["event_type"] == "tool.call.started" && s["input"]["tool_call_id"] == call_id)
+        .cloned()
+        .expect("the offloaded call is a step");
+    assert_eq!(step["status"], "ok", "{step}");
 
     let r = api
         .http

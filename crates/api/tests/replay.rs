@@ -96,4 +96,36 @@ async fn a_native_lane_replays_as_steps_by_page_by_index_and_as_ndjson() {
     assert_eq!(status, 404);
     let (status, _) = api.get_json(&format!("{base}?limit=0")).await;
     assert_eq!(status, 400);
+
+    // Every event of the lane locates the step that holds it (a tool call's
+    // completion, a streamed delta: the step of their start).
+    let events = api.all_events(&id).await;
+    let mine: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["run_agent_id"] == lane.as_str())
+        .collect();
+    assert!(mine.len() > all.len(), "continuations fold into steps");
+    for event in mine {
+        let (status, at) = api
+            .get_json(&format!(
+                "{base}/locate?event_id={}",
+                event["event_id"].as_str().expect("id")
+            ))
+            .await;
+        assert_eq!(status, 200, "{event}: {at}");
+        let step = &all[at["index"].as_u64().expect("index") as usize];
+        let seq = event["sequence"].as_i64().expect("sequence");
+        assert!(
+            step["first_sequence"].as_i64() <= Some(seq)
+                && Some(seq) <= step["last_sequence"].as_i64(),
+            "event {seq} ({}) is not in step {step}",
+            event["type"]
+        );
+    }
+    let (status, _) = api
+        .get_json(&format!("{base}/locate?event_id={}", uuid::Uuid::now_v7()))
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = api.get_json(&format!("{base}/locate?event_id=nope")).await;
+    assert_eq!(status, 400);
 }

@@ -106,6 +106,30 @@ async fn when_temporal_is_down_the_run_is_failed_with_a_reason_and_the_answer_is
         run["failure_reason"],
         "could not start the run workflow: Temporal was unreachable"
     );
+    // Filters: by state and by pack version, checked field by field.
+    let count = |path: String| {
+        let api = &api;
+        async move {
+            let (status, page) = api.get_json(&api.ws_path(&path)).await;
+            assert_eq!(status, 200, "{path}: {page}");
+            page["items"].as_array().map_or(0, Vec::len)
+        }
+    };
+    assert_eq!(count("/runs?status=failed".into()).await, 1);
+    assert_eq!(count("/runs?status=completed".into()).await, 0);
+    let version = &inputs.pack_version_id;
+    assert_eq!(
+        count(format!("/runs?pack_version_id={version}&status=failed")).await,
+        1
+    );
+    assert_eq!(
+        count(format!("/runs?pack_version_id={}", uuid::Uuid::nil())).await,
+        0
+    );
+    let r = api.http.get_sent(api.ws_url("/runs?status=done")).await;
+    let (status, code, message) = error_of(r).await;
+    assert_eq!((status, code.as_str()), (400, "bad_request"), "{message}");
+    assert!(message.contains("`status`"), "{message}");
 }
 
 #[tokio::test]

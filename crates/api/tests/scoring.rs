@@ -13,15 +13,7 @@ use std::time::Duration;
 async fn the_correct_agent_passes_the_gate_and_wins_and_the_buggy_one_fails_the_division_cases() {
     let (api, db) = start_with_tenant(&temporal_address(), 1 << 20).await;
     let _worker = api.worker(&db.store);
-    let inputs = api
-        .runnable(
-            "rpn-calculator.yaml",
-            &[("correct", "rpn-correct.json"), ("buggy", "rpn-buggy.json")],
-        )
-        .await;
-    let id = api.create_run(&inputs).await;
-    let run = api.wait_for_terminal(&id, Duration::from_secs(120)).await;
-    assert_eq!(run["status"], "completed", "{run}");
+    let (id, run) = api.completed_rpn_run().await;
     let lanes = run["agents"].as_array().expect("agents");
     let (correct, buggy) = (
         lanes[0]["id"].as_str().expect("id"),

@@ -3,8 +3,9 @@
 
 mod common;
 
+use agentclash_testkit::redis::TestRedis;
 use agentclash_testkit::temporal_address;
-use common::{SseReader, start, start_with_tenant};
+use common::{LiveApi, SseReader, start, start_with_tenant};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -157,4 +158,109 @@ async fn streams_beyond_the_process_limit_get_a_clear_503_and_bad_ids_a_400() {
         .await
         .expect("send");
     assert_eq!(r.status(), 400);
+}
+
+/// The test's store, announcing on `redis` when given (as a worker with
+/// `REDIS_URL` does).
+fn fanout_store(
+    db: &agentclash_testkit::TestDb,
+    redis: Option<&TestRedis>,
+) -> agentclash_store::Store {
+    match redis {
+        Some(redis) => db
+            .store
+            .clone()
+            .with_redis_fanout(&redis.url())
+            .expect("redis url"),
+        None => db.store.clone(),
+    }
+}
+
+/// Real `agentclash-api` processes on `db`, with `REDIS_URL` when `redis`
+/// is given.
+async fn api_processes(
+    db: &agentclash_testkit::TestDb,
+    redis: Option<&TestRedis>,
+    n: usize,
+) -> Vec<LiveApi> {
+    let url = redis.map(TestRedis::url);
+    let env: Vec<(&str, &str)> = url.iter().map(|u| ("REDIS_URL", u.as_str())).collect();
+    let mut processes = Vec::new();
+    for _ in 0..n {
+        processes.push(LiveApi::start(db, &env, None).await);
+    }
+    processes
+}
+
+/// Two API processes on one database and one worker: streams opened on
+/// both before the run starts receive every event exactly once, live, and
+/// end with the run.
+async fn two_api_processes_stream_every_event_once(redis: Option<&TestRedis>) {
+    let (api, db) = start_with_tenant(&temporal_address(), 1 << 20).await;
+    let replicas = api_processes(&db, redis, 2).await;
+    let run = slow_run(&api, 20).await;
+    // No worker polls the run's queue yet: everything the streams get is live.
+    let mut first = open(&api, &replicas[0].base, &run, None).await;
+    let mut second = open(&api, &replicas[1].base, &run, None).await;
+    let _worker = api.worker(&fanout_store(&db, redis));
+    let (mut seen_first, mut seen_second) = (Vec::new(), Vec::new());
+    let (end_first, end_second) = tokio::join!(
+        drain(&mut first, &mut seen_first),
+        drain(&mut second, &mut seen_second)
+    );
+    assert_eq!(
+        (end_first["status"].as_str(), end_second["status"].as_str()),
+        (Some("completed"), Some("completed"))
+    );
+    let stored: BTreeSet<(String, i64)> = api.all_events(&run).await.iter().map(key).collect();
+    assert!(
+        stored.len() > 10,
+        "the run recorded events: {}",
+        stored.len()
+    );
+    for (name, seen) in [("first", seen_first), ("second", seen_second)] {
+        let unique: BTreeSet<_> = seen.iter().cloned().collect();
+        assert_eq!(
+            unique.len(),
+            seen.len(),
+            "{name} replica sent an event twice"
+        );
+        assert_eq!(unique, stored, "{name} replica missed events");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_api_processes_stream_every_event_with_listen_notify() {
+    two_api_processes_stream_every_event_once(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_api_processes_stream_every_event_with_redis_pubsub() {
+    let redis = TestRedis::start();
+    two_api_processes_stream_every_event_once(Some(&redis)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_survives_a_redis_restart_mid_run_without_losing_events() {
+    let mut redis = TestRedis::start();
+    let (api, db) = start_with_tenant(&temporal_address(), 1 << 20).await;
+    let replicas = api_processes(&db, Some(&redis), 1).await;
+    let run = slow_run(&api, 250).await;
+    let mut reader = open(&api, &replicas[0].base, &run, None).await;
+    let _worker = api.worker(&fanout_store(&db, Some(&redis)));
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        let event = reader.next().await.expect("events");
+        assert_eq!(event.event, "run_event", "{}", event.data);
+        seen.push(key(&serde_json::from_str(&event.data).expect("JSON")));
+    }
+    // Every subscriber and publisher connection drops; announcements made
+    // while Redis is away are lost, so the stream relies on the reconnect.
+    redis.restart();
+    let end = drain(&mut reader, &mut seen).await;
+    assert_eq!(end["status"], "completed");
+    let stored: BTreeSet<(String, i64)> = api.all_events(&run).await.iter().map(key).collect();
+    let unique: BTreeSet<_> = seen.iter().cloned().collect();
+    assert_eq!(unique.len(), seen.len(), "an event arrived twice");
+    assert_eq!(unique, stored, "an event was missed");
 }

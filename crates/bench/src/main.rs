@@ -7,7 +7,10 @@
 //! 1. RUNS small runs (1 lane × 1 prompt_eval case) from CONCURRENCY clients:
 //!    create latency, create → completed latency, throughput;
 //! 2. a 200-case × 2-lane prompt_eval run, `POST /runs` → `completed`, 3 times;
-//! 3. per agent step, the time from the model call returning in the worker to
+//! 3. live stream latency, worker commit → SSE client, with the
+//!    Postgres LISTEN/NOTIFY fanout and with Redis pub/sub (a throwaway
+//!    `redis-server`, second API and worker on the same database);
+//! 4. per agent step, the time from the model call returning in the worker to
 //!    its event row in Postgres;
 //!
 //! and reports the process's peak resident memory.
@@ -22,6 +25,8 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::time::{Duration, Instant};
 
 const TASK_QUEUE: &str = "agentclash-bench";
+/// Task queue of the API and worker that fan out through Redis.
+const REDIS_TASK_QUEUE: &str = "agentclash-bench-redis";
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
@@ -62,31 +67,8 @@ async fn bench(stack: &Stack, runs: usize, concurrency: usize) -> anyhow::Result
         Store::connect_with_retry(&format!("{server}/bench"), Duration::from_secs(10)).await?;
     store.migrate().await?;
 
-    let temporal = TemporalConfig {
-        address: TemporalAddress::parse(&stack.temporal_address()).context("temporal address")?,
-        namespace: "default".into(),
-        task_queue: TASK_QUEUE.into(),
-    };
-    // The benchmark measures the run path, not the rate limiter.
-    let state = AppState::new(
-        store.clone(),
-        TemporalHandle::new(temporal),
-        TASK_QUEUE.into(),
-    )
-    .with_rate_limits(0, 0);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move { axum_serve(listener, agentclash_api::app(state, 4 << 20)).await });
-    let worker = TestWorker::spawn_with(
-        store.clone(),
-        TASK_QUEUE,
-        TestWorkerOptions {
-            address: stack.temporal_address(),
-            slots: WORKER_SLOTS,
-            artifacts_dir: None,
-            judge_accounts: Default::default(),
-        },
-    );
+    let base = serve_api(stack, &store, TASK_QUEUE).await?;
+    let worker = spawn_worker(stack, &store, TASK_QUEUE);
     let tenant =
         agentclash_api::bootstrap_local(&store, "bench@agentclash.local", "bench-password").await?;
     let mut headers = reqwest::header::HeaderMap::new();
@@ -101,7 +83,8 @@ async fn bench(stack: &Stack, runs: usize, concurrency: usize) -> anyhow::Result
         http,
         base: format!("{base}/v1/workspaces/{}", tenant.workspace_id),
     };
-    let lanes = api.deployments(2).await?;
+    let ws_path = format!("/v1/workspaces/{}", tenant.workspace_id);
+    let lanes = api.deployments(0, 2).await?;
     let small = api.publish(&prompt_eval_pack("bench-small", 1)).await?;
     let large = api
         .publish(&prompt_eval_pack("bench-large", LARGE_CASES))
@@ -163,13 +146,34 @@ async fn bench(stack: &Stack, runs: usize, concurrency: usize) -> anyhow::Result
     walls.sort();
     println!("  median                  {:.2} s", walls[1].as_secs_f64());
 
-    // 3. Live stream latency: event row written → SSE client has it.
-    let mut live = api.stream_latency(&large, &lanes).await?;
-    println!(
-        "live stream (event written to Postgres → SSE client, LISTEN/NOTIFY), {} events of a {LARGE_CASES}×2 run:",
-        live.len()
-    );
-    report("per event", &mut live);
+    // 3. Live stream latency: event row written → SSE client has it, with
+    //    each fanout, on a saturated machine (zero-latency model) and at a
+    //    steady pace. Redis mode gets its own API and worker (same database).
+    let paced = api.deployments(PACED_MODEL_MS, 2).await?;
+    let redis = agentclash_testkit::redis::TestRedis::start();
+    let redis_store = store.clone().with_redis_fanout(&redis.url())?;
+    let redis_api = Api {
+        http: api.http.clone(),
+        base: format!(
+            "{}{ws_path}",
+            serve_api(stack, &redis_store, REDIS_TASK_QUEUE).await?
+        ),
+    };
+    let redis_worker = spawn_worker(stack, &redis_store, REDIS_TASK_QUEUE);
+    for (fanout, client) in [("LISTEN/NOTIFY", &api), ("Redis pub/sub", &redis_api)] {
+        for (load, deployments) in [
+            ("zero-latency model calls".to_owned(), &lanes),
+            (format!("{PACED_MODEL_MS} ms model calls"), &paced),
+        ] {
+            let mut live = client.stream_latency(&store, &large, deployments).await?;
+            println!(
+                "live stream ({fanout}; worker commit → SSE client), {} events of a {LARGE_CASES}×2 run, {load}:",
+                live.len()
+            );
+            report("per event", &mut live);
+        }
+    }
+    drop(redis_worker);
 
     // 4. Orchestration overhead per agent step: from the model call returning
     //    in the worker (event time) to its event row in Postgres.
@@ -192,6 +196,46 @@ async fn bench(stack: &Stack, runs: usize, concurrency: usize) -> anyhow::Result
     Ok(())
 }
 
+/// Serves the API in-process on a free loopback port over `store` (whose
+/// fanout it listens to), starting runs on `task_queue`; returns its base URL.
+async fn serve_api(stack: &Stack, store: &Store, task_queue: &str) -> anyhow::Result<String> {
+    let temporal = TemporalConfig {
+        address: TemporalAddress::parse(&stack.temporal_address()).context("temporal address")?,
+        namespace: "default".into(),
+        task_queue: task_queue.into(),
+    };
+    // The benchmark measures the run path, not the rate limiter.
+    let state = AppState::new(
+        store.clone(),
+        TemporalHandle::new(temporal),
+        task_queue.into(),
+    )
+    .with_rate_limits(0, 0);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum_serve(listener, agentclash_api::app(state, 4 << 20)).await });
+    Ok(base)
+}
+
+/// An in-process worker on `task_queue` writing through `store` (and so
+/// announcing through its fanout).
+fn spawn_worker(stack: &Stack, store: &Store, task_queue: &str) -> TestWorker {
+    TestWorker::spawn_with(
+        store.clone(),
+        task_queue,
+        TestWorkerOptions {
+            address: stack.temporal_address(),
+            slots: WORKER_SLOTS,
+            artifacts_dir: None,
+            // Not `..Default::default()`: that reads the test harness's
+            // Temporal address, which the benchmark does not have.
+            judge_accounts: Default::default(),
+        },
+    )
+}
+
+/// Model latency of the paced live-stream runs.
+const PACED_MODEL_MS: u64 = 50;
 /// Cases of the large run.
 const LARGE_CASES: usize = 200;
 /// Activity slots of the benchmark worker.
@@ -269,22 +313,24 @@ impl Api {
         Ok(v["id"].as_str().context("version id")?.to_owned())
     }
 
-    /// `n` scripted deployments answering every case at once.
-    async fn deployments(&self, n: usize) -> anyhow::Result<Vec<String>> {
+    /// `n` scripted deployments answering every model call after
+    /// `latency_ms`.
+    async fn deployments(&self, latency_ms: u64, n: usize) -> anyhow::Result<Vec<String>> {
+        let name = format!("bench {latency_ms}ms");
         let account = self
             .post(
                 "/provider-accounts",
-                serde_json::json!({"name": "bench", "provider": "scripted"}),
+                serde_json::json!({"name": name, "provider": "scripted"}),
             )
             .await?;
         let profile = self
             .post(
                 "/runtime-profiles",
-                serde_json::json!({"name": "bench", "max_parallel_cases": 16}),
+                serde_json::json!({"name": name, "max_parallel_cases": 16}),
             )
             .await?;
         let build = self
-            .post("/agent-builds", serde_json::json!({"name": "bench"}))
+            .post("/agent-builds", serde_json::json!({"name": name}))
             .await?;
         let build_id = build["id"].as_str().context("build id")?;
         let version = self
@@ -304,9 +350,9 @@ impl Api {
             let d = self
                 .post(
                     "/deployments",
-                    serde_json::json!({"name": format!("bench {i}"), "build_version_id": version_id,
+                    serde_json::json!({"name": format!("{name} {i}"), "build_version_id": version_id,
                         "runtime_profile_id": profile["id"], "provider_account_id": account["id"], "model": "scripted",
-                        "provider_options": {"scripted": {"default": {"text": "42"}}}}),
+                        "provider_options": {"scripted": {"default": {"text": "42", "latency_ms": latency_ms}}}}),
                 )
                 .await?;
             ids.push(d["id"].as_str().context("deployment id")?.to_owned());
@@ -315,9 +361,11 @@ impl Api {
     }
 
     /// Runs `version` while an SSE client follows it; for every event, the
-    /// delay from its row being written to the client receiving it.
+    /// delay from the worker's transaction committing it (Postgres commit
+    /// timestamps) to the client receiving it.
     async fn stream_latency(
         &self,
+        store: &Store,
         version: &str,
         deployments: &[String],
     ) -> anyhow::Result<Vec<Duration>> {
@@ -335,19 +383,17 @@ impl Api {
             .await?
             .error_for_status()?;
         let mut reader = agentclash_testkit::sse::SseReader::new(response);
-        let mut delays = Vec::new();
+        let mut received = std::collections::HashMap::new();
         while let Some(event) = reader.next().await {
-            let received = chrono::Utc::now();
+            let at = chrono::Utc::now();
             match event.event.as_str() {
                 "run_event" => {
                     let value: serde_json::Value = serde_json::from_str(&event.data)?;
-                    let written: chrono::DateTime<chrono::Utc> = value["recorded_at"]
-                        .as_str()
-                        .context("recorded_at")?
-                        .parse()?;
-                    delays.push((received - written).to_std().unwrap_or_default());
+                    let event_id: uuid::Uuid =
+                        value["event_id"].as_str().context("event_id")?.parse()?;
+                    received.insert(event_id, at);
                 }
-                "end" => return Ok(delays),
+                "end" => return commit_to_client(store, &id, &received).await,
                 other => bail!("stream sent `{other}`: {}", event.data),
             }
         }
@@ -477,6 +523,35 @@ async fn replay_first_page(
     Ok(samples)
 }
 
+/// For every event of run `id` received by a client: commit → received.
+async fn commit_to_client(
+    store: &Store,
+    id: &str,
+    received: &std::collections::HashMap<uuid::Uuid, chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<Vec<Duration>> {
+    let rows: Vec<(uuid::Uuid, Option<chrono::DateTime<chrono::Utc>>)> = sqlx::query_as(
+        "SELECT id, pg_xact_commit_timestamp(xmin) FROM run_events WHERE run_id = $1",
+    )
+    .bind(id.parse::<uuid::Uuid>()?)
+    .fetch_all(store.pool())
+    .await?;
+    if rows.len() != received.len() {
+        bail!(
+            "the stream delivered {} events, the run has {}",
+            received.len(),
+            rows.len()
+        );
+    }
+    rows.into_iter()
+        .map(|(event, committed)| {
+            let committed = committed
+                .context("no commit timestamp: Postgres needs track_commit_timestamp=on")?;
+            let at = received.get(&event).context("an event the stream missed")?;
+            Ok((*at - committed).to_std().unwrap_or_default())
+        })
+        .collect()
+}
+
 /// For every model call of a run: event time → row written.
 async fn step_overhead(store: &Store, run_id: &str) -> anyhow::Result<Vec<Duration>> {
     let run: uuid::Uuid = run_id.parse()?;
@@ -494,7 +569,7 @@ async fn step_overhead(store: &Store, run_id: &str) -> anyhow::Result<Vec<Durati
 }
 
 async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router) {
-    if let Err(e) = axum::serve(listener, app).await {
+    if let Err(e) = axum::serve(agentclash_api::without_nagle(listener), app).await {
         eprintln!("bench api server stopped: {e}");
     }
 }

@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::exit::{self, fail};
 
+/// Longest a server-sent event stream may stay open (a run's lifetime is
+/// bounded by its own timeouts long before this).
+const STREAM_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// A run as the API returns it. Unknown fields are kept so `--json` shows
 /// everything the server sent.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -135,6 +139,58 @@ impl ApiClient {
         self.send(self.http.get(url)).await
     }
 
+    /// `GET` a text document (e.g. NDJSON) as it was sent.
+    pub async fn get_text(&self, segments: &[&str]) -> anyhow::Result<String> {
+        let response = self
+            .http
+            .get(self.segments(segments)?)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        if !status.is_success() {
+            return Err(api_error(status, &body));
+        }
+        Ok(String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// Opens a server-sent event stream, resuming after `last_event_id`.
+    /// The client's 30 s request timeout does not apply: a stream lives as
+    /// long as its run, and the caller watches for silence itself.
+    pub async fn open_stream(
+        &self,
+        segments: &[&str],
+        last_event_id: Option<&str>,
+    ) -> anyhow::Result<reqwest::Response> {
+        let mut request = self
+            .http
+            .get(self.segments(segments)?)
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .timeout(STREAM_LIFETIME);
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id);
+        }
+        let response = request.send().await.map_err(|e| self.transport_error(&e))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        Err(api_error(status, &body))
+    }
+
+    /// Turns a failed read of a response body into a retryable failure.
+    pub fn body_error(&self, err: &reqwest::Error) -> anyhow::Error {
+        self.transport_error(err)
+    }
+
     /// `POST` JSON, returning the JSON answer.
     pub async fn post(
         &self,
@@ -162,13 +218,22 @@ impl ApiClient {
         segments: &[&str],
         body: &serde_json::Value,
     ) -> anyhow::Result<(u16, serde_json::Value)> {
-        let response = self
-            .http
-            .post(self.segments(segments)?)
-            .json(body)
-            .send()
+        self.with_status(self.http.post(self.segments(segments)?).json(body))
             .await
-            .map_err(|e| self.transport_error(&e))?;
+    }
+
+    /// `GET` and return the status with the JSON body, error or not (for
+    /// checks that read why something failed, like `/healthz/ready`).
+    pub async fn get_status(&self, segments: &[&str]) -> anyhow::Result<(u16, serde_json::Value)> {
+        self.with_status(self.http.get(self.segments(segments)?))
+            .await
+    }
+
+    async fn with_status(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> anyhow::Result<(u16, serde_json::Value)> {
+        let response = request.send().await.map_err(|e| self.transport_error(&e))?;
         let status = response.status().as_u16();
         let bytes = response
             .bytes()

@@ -51,6 +51,20 @@ pub enum Command {
     Deployment(DeploymentArgs),
     /// Show the settings the CLI would use and where each comes from.
     Config(ConfigArgs),
+    /// Evaluate deployments head to head and see who won and why.
+    Eval(crate::eval::EvalArgs),
+    /// A lane's step-by-step replay.
+    Replay(crate::replay::ReplayArgs),
+    /// Check the API, login, workspace, packs and deployments; say what to do next.
+    Doctor(crate::doctor::DoctorArgs),
+    /// Print a shell completion script.
+    Completion(crate::completion::CompletionArgs),
+    /// Compare a candidate lane with a baseline lane; gate releases on it.
+    Compare(crate::compare::CompareArgs),
+    /// Named workspace baselines that candidates are compared with.
+    Baseline(crate::baseline::BaselineArgs),
+    /// Gate a deployment in CI from `.agentclash/ci.yaml`.
+    Ci(crate::ci::CiArgs),
 }
 
 /// `--limit` and `--cursor` of a paginated list.
@@ -377,7 +391,8 @@ pub struct PackRef {
     pub version: Option<u32>,
 }
 
-fn parse_pack_ref(raw: &str) -> Result<PackRef, String> {
+/// Parses `--pack SLUG[@N]` (`@latest` is the same as no version).
+pub fn parse_pack_ref(raw: &str) -> Result<PackRef, String> {
     let (slug, version) = match raw.split_once('@') {
         None => (raw, None),
         Some((slug, "latest")) => (slug, None),
@@ -841,8 +856,25 @@ pub enum RunCommand {
         /// The run's id.
         id: String,
     },
+    /// Score a finished run again from its stored evidence with the current
+    /// scoring code: judges are asked again, no agent runs.
+    Rescore {
+        /// The run's id.
+        id: String,
+        /// Wait for the pass and print the new ranking.
+        #[arg(long)]
+        wait: bool,
+        /// With --wait: give up after this many seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 600, requires = "wait")]
+        timeout: u64,
+    },
     /// Every case of every lane with its latest outcome.
     Cases {
+        /// The run's id.
+        id: String,
+    },
+    /// The run's lanes (run agents) with their deployment and status.
+    Agents {
         /// The run's id.
         id: String,
     },
@@ -874,7 +906,8 @@ pub enum RunCommand {
         /// Only event types starting with this, e.g. `tool.`.
         #[arg(long = "type", value_name = "PREFIX")]
         event_type: Option<String>,
-        /// Keep polling for new events until the run ends (JSON: one event per line).
+        /// Stream events live until the run ends, resuming after a dropped
+        /// connection (JSON: one event per line).
         #[arg(long, conflicts_with = "cursor")]
         follow: bool,
         /// Page size, 1 to 1000 [default: the server's, 100].

@@ -1,23 +1,15 @@
 //! `agentclash run events`: one page of a run's events, or with `--follow`
-//! every event as it is recorded until the run ends.
-//!
-//! Events are ordered by (lane, sequence), so a single cursor cannot follow a
-//! run whose lanes all grow at once. Following therefore polls each lane on
-//! its own, remembering the last cursor and the last sequence printed; the
-//! last page is re-read on the next poll and what was printed is skipped.
+//! every event as it is recorded until the run ends (read from the live
+//! stream, see [`crate::follow`]).
 
-use std::collections::HashMap;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::api::{ApiClient, Run};
 use crate::exit::{self, fail};
+use crate::follow::{self, Filter, Human, Printer};
 use crate::output::print_value;
-
-/// How often `--follow` polls.
-const FOLLOW_POLL: Duration = Duration::from_millis(500);
 
 /// The filters and paging of `run events`.
 #[derive(Debug, Clone, Default)]
@@ -48,7 +40,18 @@ pub async fn show(
         .map(|l| lane_id(&run, l))
         .transpose()?;
     if follow {
-        return follow_run(client, ws, run, lane, &query, json).await;
+        let printer = Printer {
+            filter: Filter {
+                lane,
+                type_prefix: query.event_type.clone(),
+            },
+            json,
+            human: Human::Stdout,
+            line: |run, event| Some(describe(run, event)),
+        };
+        let status = follow::print_events(client, ws, &run, &printer).await?;
+        eprintln!("run {} {status}", run.id);
+        return Ok(ExitCode::SUCCESS);
     }
     let page = fetch(client, ws, id, lane.clone(), &query, query.cursor.clone()).await?;
     if json {
@@ -65,7 +68,7 @@ pub async fn show(
 }
 
 /// The run agent id of `--lane`: an id, a label or a lane index.
-fn lane_id(run: &Run, wanted: &str) -> anyhow::Result<String> {
+pub fn lane_id(run: &Run, wanted: &str) -> anyhow::Result<String> {
     let lanes = run.lanes();
     lanes
         .iter()
@@ -112,75 +115,6 @@ async fn fetch(
             ],
         )
         .await
-}
-
-/// Where following one lane has got to.
-#[derive(Debug, Default)]
-struct LanePosition {
-    /// The cursor the last non-final page was read after.
-    cursor: Option<String>,
-    /// The highest sequence printed.
-    printed: Option<i64>,
-}
-
-async fn follow_run(
-    client: &ApiClient,
-    ws: &str,
-    mut run: Run,
-    lane: Option<String>,
-    query: &EventQuery,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
-    let mut positions: HashMap<String, LanePosition> = HashMap::new();
-    loop {
-        // Read the status before draining: once it is terminal, this drain
-        // sees every event the run will ever have.
-        let terminal = run.is_terminal();
-        let lanes: Vec<String> = match &lane {
-            Some(id) => vec![id.clone()],
-            None => run
-                .lanes()
-                .iter()
-                .filter_map(|l| l["id"].as_str().map(str::to_owned))
-                .collect(),
-        };
-        for id in lanes {
-            let position = positions.entry(id.clone()).or_default();
-            loop {
-                let page = fetch(
-                    client,
-                    ws,
-                    &run.id,
-                    Some(id.clone()),
-                    query,
-                    position.cursor.clone(),
-                )
-                .await?;
-                for event in page["items"].as_array().into_iter().flatten() {
-                    let sequence = event["sequence"].as_i64();
-                    if sequence.is_some() && sequence <= position.printed {
-                        continue;
-                    }
-                    position.printed = sequence.or(position.printed);
-                    if json {
-                        out!("{}", serde_json::to_string(event)?);
-                    } else {
-                        out!("{}", describe(&run, event));
-                    }
-                }
-                match page["next_cursor"].as_str() {
-                    Some(next) => position.cursor = Some(next.to_owned()),
-                    None => break,
-                }
-            }
-        }
-        if terminal {
-            eprintln!("run {} {}", run.id, run.status);
-            return Ok(ExitCode::SUCCESS);
-        }
-        tokio::time::sleep(FOLLOW_POLL).await;
-        run = client.get_run(ws, &run.id).await?;
-    }
 }
 
 /// One line per event: time, lane, sequence, type, case and summary.

@@ -16,21 +16,32 @@ mod account;
 mod agents;
 mod api;
 mod args;
+mod baseline;
 mod build;
+mod choose;
+mod ci;
+mod compare;
+mod completion;
 mod config;
 mod config_show;
 mod docfile;
+mod doctor;
+mod eval;
 mod events;
 mod exit;
+mod follow;
 mod local;
 mod members;
 mod output;
 mod pack;
 mod project;
+mod replay;
+mod rescore;
 mod resources;
 mod run;
 mod scores;
 mod secret;
+mod sse;
 
 use std::process::ExitCode;
 
@@ -52,6 +63,13 @@ fn main() -> ExitCode {
         args::Command::Build(a) => build::run(a),
         args::Command::Deployment(a) => agents::deployment(a),
         args::Command::Config(a) => config_show::run(a),
+        args::Command::Eval(a) => eval::run(a),
+        args::Command::Replay(a) => replay::run(a),
+        args::Command::Doctor(a) => doctor::run(a),
+        args::Command::Completion(a) => completion::run(a),
+        args::Command::Compare(a) => compare::run(a),
+        args::Command::Baseline(a) => baseline::run(a),
+        args::Command::Ci(a) => ci::run(a),
     };
     match outcome {
         Ok(code) => code,

@@ -1,9 +1,9 @@
-//! `agentclash run create|list|get|cancel|cases|events`: starts runs (pack
-//! version + deployments, resolved from names) and inspects them; with
+//! `agentclash run create|list|get|cancel|cases|agents|events`: starts runs
+//! (pack version + deployments, resolved from names) and inspects them; with
 //! `--wait`, follows a new run to the end.
 
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -12,11 +12,9 @@ use crate::api::{ApiClient, Run};
 use crate::args::{PackRef, RunArgs, RunCommand};
 use crate::events::{self, EventQuery};
 use crate::exit::{self, fail};
+use crate::follow;
 use crate::output::{cell, print_page, print_table, print_value};
 use crate::resources::{self, DEPLOYMENT, page_query};
-
-/// How often `--wait` polls the run.
-const POLL: Duration = Duration::from_millis(250);
 
 /// Runs one run command.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -33,36 +31,27 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 wait,
                 timeout,
             } => {
-                let pack_version_id = pack_version_id(&client, ws, &pack).await?;
+                let pack_version_id = id_of(&pack_version(&client, ws, &pack).await?)?;
                 let mut deployment_ids = Vec::with_capacity(deployments.len());
                 for reference in &deployments {
                     deployment_ids
                         .push(resources::resolve(&client, ws, DEPLOYMENT, reference).await?);
                 }
-                let mut body = json!({
-                    "pack_version_id": pack_version_id,
-                    "deployment_ids": deployment_ids,
-                });
-                if let Some(name) = name {
-                    body["name"] = name.into();
-                }
-                if let Some(key) = input_set {
-                    body["input_set_key"] = key.into();
-                }
-                if !cases.is_empty() {
-                    body["case_keys"] = cases.into();
-                }
-                let created: Run = serde_json::from_value(
-                    client
-                        .post(&["v1", "workspaces", ws, "runs"], &body)
-                        .await?,
-                )?;
+                let new = NewRun {
+                    pack_version_id,
+                    deployment_ids,
+                    input_set,
+                    cases,
+                    name,
+                };
+                let created = create(&client, ws, new).await?;
                 if !wait {
                     print_run(&created, json)?;
                     return Ok(ExitCode::SUCCESS);
                 }
                 eprintln!("run {} {}", created.id, created.status);
-                let done = wait_for_end(&client, ws, created, Duration::from_secs(timeout)).await?;
+                let limit = Some(Duration::from_secs(timeout));
+                let done = follow::until_terminal(&client, ws, &created.id, limit).await?;
                 print_run(&done, json)?;
                 Ok(if done.status == "completed" {
                     ExitCode::SUCCESS
@@ -95,7 +84,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 print_run(&run, json)?;
                 Ok(ExitCode::SUCCESS)
             }
+            RunCommand::Rescore { id, wait, timeout } => {
+                let wait = wait.then(|| Duration::from_secs(timeout));
+                crate::rescore::rescore(&client, ws, &id, wait, json).await
+            }
             RunCommand::Cases { id } => cases(&client, ws, &id, json).await,
+            RunCommand::Agents { id } => agents(&client, ws, &id, json).await,
             RunCommand::Ranking { id } => crate::scores::ranking(&client, ws, &id, json).await,
             RunCommand::Failures { id } => crate::scores::failures(&client, ws, &id, json).await,
             RunCommand::Scorecard { id, lane } => {
@@ -121,8 +115,53 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The id of the pack version `--pack` names: `SLUG@N`, or the newest.
-async fn pack_version_id(client: &ApiClient, ws: &str, pack: &PackRef) -> anyhow::Result<String> {
+/// What a new run is made of, every reference resolved to an id.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    /// The pack version every lane runs.
+    pub pack_version_id: String,
+    /// One lane per deployment, in this order.
+    pub deployment_ids: Vec<String>,
+    /// Input set key; the version's first when absent.
+    pub input_set: Option<String>,
+    /// Only these cases, in this order; every case when empty.
+    pub cases: Vec<String>,
+    /// Run name; the server's default when absent.
+    pub name: Option<String>,
+}
+
+/// `POST`s a run: shared by `run create` and `eval start`.
+pub async fn create(client: &ApiClient, ws: &str, new: NewRun) -> anyhow::Result<Run> {
+    let mut body = json!({
+        "pack_version_id": new.pack_version_id,
+        "deployment_ids": new.deployment_ids,
+    });
+    if let Some(name) = new.name {
+        body["name"] = name.into();
+    }
+    if let Some(key) = new.input_set {
+        body["input_set_key"] = key.into();
+    }
+    if !new.cases.is_empty() {
+        body["case_keys"] = new.cases.into();
+    }
+    Ok(serde_json::from_value(
+        client
+            .post(&["v1", "workspaces", ws, "runs"], &body)
+            .await?,
+    )?)
+}
+
+/// The `id` of an object the API returned.
+pub fn id_of(value: &Value) -> anyhow::Result<String> {
+    value["id"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| fail(exit::ERROR, "the API answered an object without an id"))
+}
+
+/// The pack version `--pack` names: `SLUG@N`, or the newest.
+pub async fn pack_version(client: &ApiClient, ws: &str, pack: &PackRef) -> anyhow::Result<Value> {
     let base = [
         "v1",
         "workspaces",
@@ -131,12 +170,12 @@ async fn pack_version_id(client: &ApiClient, ws: &str, pack: &PackRef) -> anyhow
         &pack.slug,
         "versions",
     ];
-    let version = match pack.version {
+    match pack.version {
         Some(n) => {
             let n = n.to_string();
             let mut path = base.to_vec();
             path.push(&n);
-            client.get(&path).await?
+            client.get(&path).await
         }
         None => {
             let versions = client.get(&base).await?;
@@ -152,50 +191,13 @@ async fn pack_version_id(client: &ApiClient, ws: &str, pack: &PackRef) -> anyhow
                         exit::NOT_FOUND,
                         format!("challenge pack `{}` has no version", pack.slug),
                     )
-                })?
+                })
         }
-    };
-    version["id"].as_str().map(str::to_owned).ok_or_else(|| {
-        fail(
-            exit::ERROR,
-            "the API answered the pack version without an id",
-        )
-    })
-}
-
-/// Polls until the run is completed, failed or cancelled, reporting each
-/// status change on stderr.
-async fn wait_for_end(
-    client: &ApiClient,
-    ws: &str,
-    mut run: Run,
-    limit: Duration,
-) -> anyhow::Result<Run> {
-    let started = Instant::now();
-    while !run.is_terminal() {
-        if started.elapsed() >= limit {
-            return Err(fail(
-                exit::ERROR,
-                format!(
-                    "run {} did not finish within {}s (last status: {})",
-                    run.id,
-                    limit.as_secs(),
-                    run.status
-                ),
-            ));
-        }
-        tokio::time::sleep(POLL).await;
-        let next = client.get_run(ws, &run.id).await?;
-        if next.status != run.status {
-            eprintln!("run {} {}", next.id, next.status);
-        }
-        run = next;
     }
-    Ok(run)
 }
 
 /// `run ID STATUS`, then the failure reason and the lanes when known.
-fn print_run(run: &Run, json: bool) -> anyhow::Result<()> {
+pub fn print_run(run: &Run, json: bool) -> anyhow::Result<()> {
     if json {
         return print_value(&serde_json::to_value(run)?);
     }
@@ -205,18 +207,40 @@ fn print_run(run: &Run, json: bool) -> anyhow::Result<()> {
     }
     let lanes = run.lanes();
     if !lanes.is_empty() {
-        let header = ["LANE", "LABEL", "STATUS", "ID", "FAILURE"]
-            .map(str::to_owned)
-            .to_vec();
-        let rows = lanes.iter().map(|lane| {
-            ["lane_index", "label", "status", "id", "failure_reason"]
-                .iter()
-                .map(|c| cell(&lane[*c]))
-                .collect()
-        });
-        print_table(&std::iter::once(header).chain(rows).collect::<Vec<_>>());
+        print_lanes(&lanes);
     }
     Ok(())
+}
+
+/// `run agents ID`: the run's lanes (run agents) with their deployment.
+async fn agents(client: &ApiClient, ws: &str, id: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let run = client.get_run(ws, id).await?;
+    let lanes = run.lanes();
+    if json {
+        print_value(&json!({ "items": lanes }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    print_lanes(&lanes);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The lanes table of `run get` and `run agents`.
+fn print_lanes(lanes: &[Value]) {
+    let columns = [
+        "lane_index",
+        "label",
+        "status",
+        "deployment_id",
+        "id",
+        "failure_reason",
+    ];
+    let header = ["LANE", "LABEL", "STATUS", "DEPLOYMENT", "ID", "FAILURE"]
+        .map(str::to_owned)
+        .to_vec();
+    let rows = lanes
+        .iter()
+        .map(|lane| columns.iter().map(|c| cell(&lane[*c])).collect());
+    print_table(&std::iter::once(header).chain(rows).collect::<Vec<_>>());
 }
 
 /// Characters of a final output shown in the cases table.

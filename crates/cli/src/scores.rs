@@ -1,7 +1,7 @@
 //! `run ranking|failures|scorecard`: a run's scores, as the API computed
 //! them, for people (tables and the "why" paragraph) or machines (`--json`).
 
-use crate::api::ApiClient;
+use crate::api::{ApiClient, Run};
 use crate::exit;
 use crate::output::{cell, print_table, print_value};
 use serde_json::Value;
@@ -14,17 +14,28 @@ fn percent(value: &Value) -> String {
         .map_or_else(|| "-".to_owned(), |v| format!("{:.1}%", v * 100.0))
 }
 
-/// Whether the API answered "not scored yet" (202 body), which it says
-/// with the run's status instead of the scores.
-fn pending(body: &Value, what: &str) -> Option<ExitCode> {
+/// Fails with exit code 75 when the API answered "not scored yet" (a 202
+/// body with the run's status instead of the scores).
+pub fn ensure_scored(body: &Value, what: &str) -> anyhow::Result<()> {
     if body.get("message").is_some() && body.get("status").is_some() {
-        eprintln!(
-            "no {what} yet: the run is {}; try again when it is completed",
-            cell(&body["status"])
-        );
-        return Some(ExitCode::from(exit::RETRYABLE));
+        return Err(exit::fail(
+            exit::RETRYABLE,
+            format!(
+                "no {what} yet: the run is {}; try again when it is completed",
+                cell(&body["status"])
+            ),
+        ));
     }
-    None
+    Ok(())
+}
+
+/// The run's ranking as the API computed it (fails with 75 before scoring).
+pub async fn fetch_ranking(client: &ApiClient, ws: &str, id: &str) -> anyhow::Result<Value> {
+    let body = client
+        .get(&["v1", "workspaces", ws, "runs", id, "ranking"])
+        .await?;
+    ensure_scored(&body, "ranking")?;
+    Ok(body)
 }
 
 /// `run ranking ID`.
@@ -34,17 +45,18 @@ pub async fn ranking(
     id: &str,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let body = client
-        .get(&["v1", "workspaces", ws, "runs", id, "ranking"])
-        .await?;
-    if let Some(code) = pending(&body, "ranking") {
-        return Ok(code);
-    }
+    let body = fetch_ranking(client, ws, id).await?;
     if json {
         print_value(&body)?;
         return Ok(ExitCode::SUCCESS);
     }
     let run = client.get_run(ws, id).await?;
+    print_ranking(&run, &body);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The ranking table, the winner and why it won, lanes named by label.
+pub fn print_ranking(run: &Run, body: &Value) {
     let header = [
         "RANK",
         "LANE",
@@ -86,7 +98,28 @@ pub async fn ranking(
         });
         out!("why: {text}");
     }
-    Ok(ExitCode::SUCCESS)
+}
+
+/// The top-ranked lane's id (fails with 75 before scoring).
+pub fn top_lane(ranking: &Value) -> anyhow::Result<String> {
+    ranking["entries"][0]["lane_id"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| exit::fail(exit::NOT_FOUND, "the run has no ranked lane"))
+}
+
+/// The lane `wanted` names (run agent id, label or lane index), or the
+/// top-ranked one when none is named.
+pub async fn lane_or_winner(
+    client: &ApiClient,
+    ws: &str,
+    run: &Run,
+    wanted: Option<&str>,
+) -> anyhow::Result<String> {
+    match wanted {
+        Some(wanted) => crate::events::lane_id(run, wanted),
+        None => top_lane(&fetch_ranking(client, ws, &run.id).await?),
+    }
 }
 
 /// `run failures ID`.
@@ -119,7 +152,8 @@ pub async fn failures(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `run scorecard ID [--lane L]`: the winner's when no lane is given.
+/// `run scorecard ID [--lane L]` and `eval scorecard`: the winner's when
+/// no lane is given.
 pub async fn scorecard(
     client: &ApiClient,
     ws: &str,
@@ -128,46 +162,29 @@ pub async fn scorecard(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let run = client.get_run(ws, id).await?;
-    let lanes = run.lanes();
-    let lane_id = match lane {
-        Some(wanted) => lanes
-            .iter()
-            .find(|l| {
-                l["id"] == wanted
-                    || l["label"] == wanted
-                    || l["lane_index"]
-                        .as_i64()
-                        .is_some_and(|i| i.to_string() == wanted)
-            })
-            .and_then(|l| l["id"].as_str())
-            .map(str::to_owned)
-            .ok_or_else(|| anyhow::anyhow!("run {id} has no lane `{wanted}`"))?,
-        None => {
-            let ranking = client
-                .get(&["v1", "workspaces", ws, "runs", id, "ranking"])
-                .await?;
-            if let Some(code) = pending(&ranking, "scorecard") {
-                return Ok(code);
-            }
-            ranking["entries"][0]["lane_id"]
-                .as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| anyhow::anyhow!("the run has no ranked lane"))?
-        }
-    };
-    let card = client
-        .get(&["v1", "workspaces", ws, "run-agents", &lane_id, "scorecard"])
-        .await?;
-    if let Some(code) = pending(&card, "scorecard") {
-        return Ok(code);
-    }
+    let lane_id = lane_or_winner(client, ws, &run, lane).await?;
+    let card = fetch_scorecard(client, ws, &lane_id).await?;
     if json {
         print_value(&card)?;
-        return Ok(ExitCode::SUCCESS);
+    } else {
+        print_scorecard(&run.lane_label(&lane_id), &card);
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A lane's scorecard (fails with 75 before scoring).
+pub async fn fetch_scorecard(client: &ApiClient, ws: &str, lane_id: &str) -> anyhow::Result<Value> {
+    let card = client
+        .get(&["v1", "workspaces", ws, "run-agents", lane_id, "scorecard"])
+        .await?;
+    ensure_scored(&card, "scorecard")?;
+    Ok(card)
+}
+
+/// The overall line and the per-dimension table of a scorecard.
+pub fn print_scorecard(label: &str, card: &Value) {
     out!(
-        "{}: overall {} (95% CI {}–{}), pass rate {} over {} case(s){}",
-        run.lane_label(&lane_id),
+        "{label}: overall {} (95% CI {}–{}), pass rate {} over {} case(s){}",
         percent(&card["overall"]["mean"]),
         percent(&card["overall"]["ci95"][0]),
         percent(&card["overall"]["ci95"][1]),
@@ -195,5 +212,4 @@ pub async fn scorecard(
             ]
         });
     print_table(&std::iter::once(header).chain(rows).collect::<Vec<_>>());
-    Ok(ExitCode::SUCCESS)
 }

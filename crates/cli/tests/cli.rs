@@ -20,7 +20,7 @@ fn status_of_an_empty_state_dir_reports_everything_stopped_and_exits_1() {
         .iter()
         .filter_map(|c| c["name"].as_str())
         .collect();
-    assert_eq!(names, ["postgres", "temporal", "api", "worker"]);
+    assert_eq!(names, ["postgres", "temporal", "api", "worker", "web"]);
     for c in components {
         assert_eq!(c["state"], "stopped", "{c}");
         assert_eq!(c["healthy"], false, "{c}");
@@ -28,6 +28,7 @@ fn status_of_an_empty_state_dir_reports_everything_stopped_and_exits_1() {
     }
     assert_eq!(components[0]["address"], "127.0.0.1:55432");
     assert_eq!(components[1]["address"], "127.0.0.1:57233");
+    assert_eq!(components[4]["address"], "127.0.0.1:8081", "next to the API");
     assert!(!dir.exists(), "status must not create the state directory");
 
     let table = agentclash(&["local", "status", "--state-dir", &dir_arg], &[]);
@@ -76,7 +77,7 @@ fn down_and_logs_on_an_empty_state_dir_succeed_quietly() {
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     assert_eq!(
         stdout(&out).matches("not running").count(),
-        4,
+        5,
         "{}",
         stdout(&out)
     );

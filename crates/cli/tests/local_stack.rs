@@ -1,4 +1,5 @@
-//! The local stack as a user drives it: `agentclash local up`, accounts,
+//! The local stack as a user drives it: `agentclash local up` (with the web
+//! app served on the API's origin through its proxy), accounts,
 //! tokens, secrets and packs, the parts of a contestant (provider account,
 //! runtime profile, build and version, deployment) through the real API, a
 //! worker killed with SIGKILL, `local up` healing it, `local down` leaving no
@@ -25,6 +26,7 @@ fn free_port() -> u16 {
 struct LocalStack {
     dir: PathBuf,
     api_url: String,
+    web_url: String,
     env: Vec<(String, String)>,
 }
 
@@ -35,6 +37,7 @@ impl LocalStack {
         // Postgres runs as its own user when we are root; it must reach the dir.
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
         let api_port = free_port();
+        let web_port = free_port();
         let env = vec![
             (
                 "XDG_CONFIG_HOME".into(),
@@ -46,10 +49,12 @@ impl LocalStack {
                 free_port().to_string(),
             ),
             ("API_BIND".into(), format!("127.0.0.1:{api_port}")),
+            ("AGENTCLASH_LOCAL_WEB_PORT".into(), web_port.to_string()),
         ];
         Self {
             dir,
             api_url: format!("http://127.0.0.1:{api_port}"),
+            web_url: format!("http://127.0.0.1:{web_port}"),
             env,
         }
     }
@@ -65,6 +70,7 @@ impl LocalStack {
             "TEMPORAL_ADDRESS",
             "AGENTCLASH_LOCAL_DIR",
             "AGENTCLASH_API_URL",
+            "AGENTCLASH_LOCAL_WEB",
         ] {
             cmd.env_remove(var);
         }
@@ -213,12 +219,18 @@ fn the_local_stack_survives_a_killed_worker_and_down_up() {
         printed.contains(&stack.api_url),
         "up prints the API address: {printed}"
     );
+    assert!(
+        printed.contains(&format!("Web: {}", stack.web_url)),
+        "up prints the web app's address: {printed}"
+    );
     stack.ok(&["local", "up"]);
     let (healthy, status) = stack.status();
     assert!(healthy, "{status}");
-    for name in ["postgres", "temporal", "api", "worker"] {
+    for name in ["postgres", "temporal", "api", "worker", "web"] {
         assert_eq!(component(&status, name)["healthy"], true, "{status}");
     }
+    assert_eq!(status["web_url"], stack.web_url.as_str(), "{status}");
+    web_app_signs_in_on_the_api_origin(&stack);
     let ready = tokio::runtime::Runtime::new()
         .expect("runtime")
         .block_on(reqwest::get(format!("{}/healthz/ready", stack.api_url)))
@@ -332,7 +344,7 @@ fn the_local_stack_survives_a_killed_worker_and_down_up() {
         .iter()
         .filter_map(|c| c["pid"].as_u64())
         .collect();
-    assert_eq!(pids.len(), 4, "{status}");
+    assert_eq!(pids.len(), 5, "{status}");
     stack.ok(&["local", "down"]);
     for pid in pids {
         assert!(!pid_alive(pid), "pid {pid} still running after down");
@@ -351,6 +363,54 @@ fn the_local_stack_survives_a_killed_worker_and_down_up() {
     assert_eq!(bot["id"], deployment.as_str(), "{bot}");
     let spare = stack.run_json(&["runtime-profile", "get", "spare"]);
     assert!(spare["archived_at"].is_string(), "{spare}");
+}
+
+/// The web app's production server: the login page, and `/v1/*` proxied to
+/// the API so a password sign-in sets a session cookie on the web origin
+/// that the API then accepts.
+fn web_app_signs_in_on_the_api_origin(stack: &LocalStack) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let http = reqwest::Client::new();
+    let page = runtime
+        .block_on(async {
+            let r = http.get(format!("{}/login", stack.web_url)).send().await?;
+            Ok::<_, reqwest::Error>((r.status(), r.text().await?))
+        })
+        .expect("the web app answers");
+    assert_eq!(page.0, 200, "{}", page.1);
+    // Rendered in the browser; the server sends the app's shell.
+    assert!(page.1.contains("<title>AgentClash</title>"), "{}", page.1);
+    let password = std::fs::read_to_string(stack.dir.join("admin.password")).expect("password");
+    let login = runtime
+        .block_on(
+            http.post(format!("{}/v1/auth/login", stack.web_url))
+                .json(&serde_json::json!({"email": "admin@agentclash.local", "password": password.trim()}))
+                .send(),
+        )
+        .expect("login through the web origin");
+    assert_eq!(login.status(), 200);
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii cookie")
+        .split(';')
+        .next()
+        .expect("name=value")
+        .to_owned();
+    let session: Value = runtime
+        .block_on(async {
+            http.get(format!("{}/v1/auth/session", stack.web_url))
+                .header("cookie", &cookie)
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await
+        })
+        .expect("the session is valid through the web origin");
+    assert_eq!(
+        session["user"]["email"], "admin@agentclash.local",
+        "{session}"
+    );
 }
 
 /// A scripted provider account, runtime profiles, a build with a ready

@@ -1,6 +1,7 @@
 //! The run commands against a scripted API on loopback: the bodies and
 //! queries sent, how names and pack versions are resolved, `--wait`, and
-//! event following.
+//! event following (the reconnection against the real API is in
+//! `follow.rs`).
 
 mod common;
 
@@ -22,7 +23,10 @@ fn run_create_resolves_the_latest_pack_and_deployment_names_then_waits() {
             r#"{"items":[{"id":"01900000-0000-7000-8000-0000000000d1","name":"alpha"},{"id":"01900000-0000-7000-8000-0000000000ff","name":"other"}],"next_cursor":null}"#,
         ),
         (201, r#"{"id":"r1","status":"queued","name":"demo"}"#),
-        (200, r#"{"id":"r1","status":"running","name":"demo"}"#),
+        (
+            200,
+            "event: run_event\nid: 0.1\ndata: {}\n\nevent: end\ndata: {\"status\":\"completed\"}\n\n",
+        ),
         (
             200,
             r#"{"id":"r1","status":"completed","name":"demo","agents":[{"id":"a1","lane_index":0,"label":"alpha","status":"completed"}]}"#,
@@ -72,7 +76,7 @@ fn run_create_resolves_the_latest_pack_and_deployment_names_then_waits() {
             "GET /v1/workspaces/w1/challenge-packs/demo/versions HTTP/1.1",
             "GET /v1/workspaces/w1/deployments?limit=100 HTTP/1.1",
             "POST /v1/workspaces/w1/runs HTTP/1.1",
-            "GET /v1/workspaces/w1/runs/r1 HTTP/1.1",
+            "GET /v1/workspaces/w1/runs/r1/events/stream HTTP/1.1",
             "GET /v1/workspaces/w1/runs/r1 HTTP/1.1",
         ]
     );
@@ -131,6 +135,7 @@ fn a_failed_run_exits_1_and_shows_why() {
     let (url, server) = scripted_api(vec![
         (200, r#"{"id":"01900000-0000-7000-8000-0000000000a1"}"#),
         (201, r#"{"id":"r2","status":"queued"}"#),
+        (200, "event: end\ndata: {\"status\":\"failed\"}\n\n"),
         (
             200,
             r#"{"id":"r2","status":"failed","failure_reason":"boom"}"#,
@@ -317,7 +322,6 @@ fn run_cancel_posts_and_cases_show_lane_labels() {
 }
 
 const RUN_RUNNING: &str = r#"{"id":"r1","status":"running","agents":[{"id":"a1","lane_index":0,"label":"alpha"},{"id":"a2","lane_index":1,"label":"beta"}]}"#;
-const RUN_DONE: &str = r#"{"id":"r1","status":"completed","agents":[{"id":"a1","lane_index":0,"label":"alpha"},{"id":"a2","lane_index":1,"label":"beta"}]}"#;
 
 #[test]
 fn run_events_lists_one_page_with_filters() {
@@ -357,28 +361,17 @@ fn run_events_lists_one_page_with_filters() {
 }
 
 #[test]
-fn run_events_follow_polls_each_lane_until_the_run_ends_without_repeats() {
+fn run_events_follow_streams_filters_and_resumes_after_a_dropped_connection() {
     let (url, server) = scripted_api(vec![
         (200, RUN_RUNNING),
-        // First pass: lane a1 has two pages, lane a2 none yet.
+        // The first connection ends without `end`, in the middle of an event.
         (
             200,
-            r#"{"items":[{"run_agent_id":"a1","sequence":1,"type":"case.started"}],"next_cursor":"0.1"}"#,
+            "id: 0.1\nevent: run_event\ndata: {\"run_agent_id\":\"a1\",\"sequence\":1,\"type\":\"tool.call.started\"}\n\n: keep-alive\n\nid: 0.1,1.1\nevent: run_event\ndata: {\"run_agent_id\":\"a2\",\"sequence\":1,\"type\":\"tool.call.started\"}\n\nid: 0.2,1.1\nevent: run_event\ndata: {\"run_agent_id\":\"a1\",\"seq",
         ),
         (
             200,
-            r#"{"items":[{"run_agent_id":"a1","sequence":2,"type":"model.call"}],"next_cursor":null}"#,
-        ),
-        (200, r#"{"items":[],"next_cursor":null}"#),
-        // The run ended meanwhile: the last drain re-reads a1's last page.
-        (200, RUN_DONE),
-        (
-            200,
-            r#"{"items":[{"run_agent_id":"a1","sequence":2,"type":"model.call"},{"run_agent_id":"a1","sequence":3,"type":"case.completed"}],"next_cursor":null}"#,
-        ),
-        (
-            200,
-            r#"{"items":[{"run_agent_id":"a2","sequence":1,"type":"case.started"}],"next_cursor":null}"#,
+            "id: 0.2,1.1\nevent: run_event\ndata: {\"run_agent_id\":\"a1\",\"sequence\":2,\"type\":\"model.call.started\"}\n\nid: 0.3,1.1\nevent: run_event\ndata: {\"run_agent_id\":\"a1\",\"sequence\":3,\"type\":\"tool.call.completed\"}\n\nevent: end\ndata: {\"status\":\"completed\"}\n\n",
         ),
     ]);
     let out = agentclash(
@@ -388,6 +381,10 @@ fn run_events_follow_polls_each_lane_until_the_run_ends_without_repeats() {
             "r1",
             "--follow",
             "--json",
+            "--lane",
+            "alpha",
+            "--type",
+            "tool.",
             "-w",
             "w",
             "--api-url",
@@ -406,27 +403,19 @@ fn run_events_follow_polls_each_lane_until_the_run_ends_without_repeats() {
             )
         })
         .collect();
-    assert_eq!(
-        events,
-        [
-            ("a1".to_owned(), 1),
-            ("a1".to_owned(), 2),
-            ("a1".to_owned(), 3),
-            ("a2".to_owned(), 1)
-        ]
+    assert_eq!(events, [("a1".to_owned(), 1), ("a1".to_owned(), 3)]);
+    assert!(
+        stderr(&out).contains("event stream interrupted"),
+        "{}",
+        stderr(&out)
     );
     let seen = server.join().expect("server");
     assert_eq!(
-        lines(&seen)[1..4],
+        lines(&seen)[1..],
         [
-            "GET /v1/workspaces/w/runs/r1/events?run_agent_id=a1 HTTP/1.1",
-            "GET /v1/workspaces/w/runs/r1/events?run_agent_id=a1&cursor=0.1 HTTP/1.1",
-            "GET /v1/workspaces/w/runs/r1/events?run_agent_id=a2 HTTP/1.1",
+            "GET /v1/workspaces/w/runs/r1/events/stream HTTP/1.1",
+            "GET /v1/workspaces/w/runs/r1/events/stream HTTP/1.1",
         ]
-    );
-    assert_eq!(
-        seen[5].0,
-        "GET /v1/workspaces/w/runs/r1/events?run_agent_id=a1&cursor=0.1 HTTP/1.1"
     );
     let out = agentclash(
         &[

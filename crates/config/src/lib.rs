@@ -99,6 +99,9 @@ pub struct WorkerConfig {
     pub temporal: TemporalConfig,
     /// Where artifacts are kept.
     pub artifact_store: ArtifactStore,
+    /// Event fanout the worker announces commits on; Postgres NOTIFY when
+    /// absent. Must match the API's.
+    pub redis_url: Option<RedisUrl>,
     /// Master key for workspace secrets (required once secrets are used).
     pub secrets_key: Option<SecretsKey>,
     /// Log rendering.
@@ -147,7 +150,7 @@ impl ApiConfig {
             )?
             .unwrap_or_else(default_bind),
             artifact_store: artifact_store(env)?,
-            redis_url: optional(env, "REDIS_URL", RedisUrl::EXPECTED, RedisUrl::parse)?,
+            redis_url: redis_url(env)?,
             secrets_key: secrets_key(env)?,
             log_format: log_format(env)?,
             max_body_bytes: optional(
@@ -179,6 +182,7 @@ impl WorkerConfig {
             database_url: database_url(env)?,
             temporal: TemporalConfig::from_env(env)?,
             artifact_store: artifact_store(env)?,
+            redis_url: redis_url(env)?,
             secrets_key: secrets_key(env)?,
             log_format: log_format(env)?,
             max_concurrent_activities: optional(
@@ -227,6 +231,10 @@ fn database_url(env: &impl Env) -> Result<DatabaseUrl, ConfigError> {
         DatabaseUrl::EXPECTED,
         DatabaseUrl::parse,
     )
+}
+
+fn redis_url(env: &impl Env) -> Result<Option<RedisUrl>, ConfigError> {
+    optional(env, "REDIS_URL", RedisUrl::EXPECTED, RedisUrl::parse)
 }
 
 fn secrets_key(env: &impl Env) -> Result<Option<SecretsKey>, ConfigError> {
@@ -428,5 +436,29 @@ mod tests {
                 .max_concurrent_activities,
             8
         );
+    }
+
+    #[test]
+    fn api_and_worker_read_the_same_redis_url_and_reject_other_schemes() {
+        let mut e = env(BASE);
+        e.insert("REDIS_URL".into(), "redis://:pw@127.0.0.1:6379/0".into());
+        let api = ApiConfig::from_env(&e).expect("valid").redis_url;
+        let worker = WorkerConfig::from_env(&e).expect("valid").redis_url;
+        assert_eq!(
+            api.as_ref().map(RedisUrl::expose),
+            Some("redis://:pw@127.0.0.1:6379/0")
+        );
+        assert_eq!(
+            worker.as_ref().map(RedisUrl::expose),
+            api.as_ref().map(RedisUrl::expose)
+        );
+        e.insert("REDIS_URL".into(), "http://127.0.0.1:6379".into());
+        for err in [
+            ApiConfig::from_env(&e).expect_err("bad scheme"),
+            WorkerConfig::from_env(&e).expect_err("bad scheme"),
+        ] {
+            assert_eq!(err.var, "REDIS_URL");
+            assert!(err.problem.contains("redis://"), "{}", err.problem);
+        }
     }
 }

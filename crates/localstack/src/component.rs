@@ -1,4 +1,4 @@
-//! The four processes of the local stack.
+//! The processes of the local stack.
 
 use std::fmt;
 use std::str::FromStr;
@@ -18,11 +18,19 @@ pub enum Component {
     Api,
     /// `agentclash-worker`.
     Worker,
+    /// The web app's production server (`next start`), optional.
+    Web,
 }
 
 impl Component {
     /// Every component, in start order.
-    pub const ALL: [Component; 4] = [Self::Postgres, Self::Temporal, Self::Api, Self::Worker];
+    pub const ALL: [Component; 5] = [
+        Self::Postgres,
+        Self::Temporal,
+        Self::Api,
+        Self::Worker,
+        Self::Web,
+    ];
 
     /// The name used in file names, output and on the command line.
     pub fn name(self) -> &'static str {
@@ -31,6 +39,7 @@ impl Component {
             Self::Temporal => "temporal",
             Self::Api => "api",
             Self::Worker => "worker",
+            Self::Web => "web",
         }
     }
 }
@@ -43,7 +52,7 @@ impl fmt::Display for Component {
 
 /// A component name that is not one of ours.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown component `{0}`; expected one of postgres, temporal, api, worker")]
+#[error("unknown component `{0}`; expected one of postgres, temporal, api, worker, web")]
 pub struct UnknownComponent(pub String);
 
 impl FromStr for Component {

@@ -1,5 +1,5 @@
-//! Supervisor of the local stack: Postgres, Temporal, the API and the
-//! worker as detached child processes with pid and log files.
+//! Supervisor of the local stack: Postgres, Temporal, the API, the worker
+//! and the web app as detached child processes with pid and log files.
 //!
 //! Each component runs in its own process group (so stopping it stops
 //! everything it forked), logs to `<state>/logs/<component>.log` and is
@@ -24,6 +24,7 @@ mod settings;
 mod stack;
 mod temporal;
 mod tools;
+mod web;
 
 pub use component::{Component, UnknownComponent};
 pub use error::{Error, Result};
@@ -35,7 +36,7 @@ pub use secrets::random_hex;
 pub use settings::{
     DEFAULT_API_BIND, DEFAULT_NAMESPACE, DEFAULT_PG_PORT, DEFAULT_TASK_QUEUE,
     DEFAULT_TEMPORAL_PORT, PG_PORT_ENV, PostgresSettings, SecretString, StackSettings,
-    TEMPORAL_PORT_ENV, TemporalSettings, url_authority,
+    TEMPORAL_PORT_ENV, TemporalSettings, WEB_ENV, WEB_PORT_ENV, url_authority,
 };
 pub use stack::{
     AdminBootstrap, ComponentState, ComponentStatus, DownAction, DownOutcome, LOCAL_ADMIN_EMAIL,
@@ -45,3 +46,4 @@ pub use tools::{
     BIN_DIR_ENV, PG_BIN_DIR_ENV, TEMPORAL_BIN_ENV, find_postgres_bin_dir, find_stack_binary,
     find_temporal_bin,
 };
+pub use web::WEB_DIR_ENV;

@@ -232,7 +232,10 @@ impl Cluster<'_> {
             .arg(self.port.to_string())
             .arg("-k")
             .arg(socket_dir)
-            .args(["-c", "listen_addresses=127.0.0.1"]);
+            .args(["-c", "listen_addresses=127.0.0.1"])
+            // Commit times let the benchmark measure live-stream latency
+            // from the commit on (a few bytes per transaction).
+            .args(["-c", "track_commit_timestamp=on"]);
         Ok(cmd)
     }
 

@@ -25,6 +25,11 @@ pub const DEFAULT_TASK_QUEUE: &str = "agentclash-runs";
 pub const PG_PORT_ENV: &str = "AGENTCLASH_LOCAL_PG_PORT";
 /// Overrides the managed Temporal port.
 pub const TEMPORAL_PORT_ENV: &str = "AGENTCLASH_LOCAL_TEMPORAL_PORT";
+/// `0`/`false` runs the stack without the web app; `1`/`true` (the default)
+/// with it.
+pub const WEB_ENV: &str = "AGENTCLASH_LOCAL_WEB";
+/// Overrides the web app's port (default: the API's port + 1).
+pub const WEB_PORT_ENV: &str = "AGENTCLASH_LOCAL_WEB_PORT";
 
 /// A string that may carry a credential: serialised as-is (the settings file
 /// is mode 0600) but never shown by `Debug`.
@@ -100,6 +105,13 @@ pub struct StackSettings {
     pub temporal_namespace: String,
     /// `TEMPORAL_TASK_QUEUE` of the API and worker.
     pub task_queue: String,
+    /// Port (on 127.0.0.1) of the web app; chosen once, next to the API's.
+    /// Absent in settings written before the stack ran the web app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_port: Option<u16>,
+    /// The stack runs without the web app (`AGENTCLASH_LOCAL_WEB=0`).
+    #[serde(default)]
+    pub web_disabled: bool,
     /// The `temporal` CLI found when the stack was configured, so later
     /// commands work from any directory. Where a program lives is not a
     /// setting of the stack: [`StackSettings::changes_from`] ignores it.
@@ -211,7 +223,25 @@ impl StackSettings {
                 DEFAULT_TASK_QUEUE,
             ),
             temporal_bin: stored.and_then(|s| s.temporal_bin.clone()),
+            web_port: Some(
+                port_from_env(env, WEB_PORT_ENV)?
+                    .or_else(|| stored.and_then(|s| s.web_port))
+                    .unwrap_or_else(|| default_web_port(api_bind)),
+            ),
+            web_disabled: match env(WEB_ENV) {
+                Some(raw) => !parse_switch(&raw).ok_or(Error::InvalidSetting {
+                    var: WEB_ENV,
+                    expected: "1, true, 0 or false",
+                })?,
+                None => stored.is_some_and(|s| s.web_disabled),
+            },
         })
+    }
+
+    /// The web app's port: the stored one, else next to the API's.
+    pub fn web_port(&self) -> u16 {
+        self.web_port
+            .unwrap_or_else(|| default_web_port(self.api_bind))
     }
 
     /// The stored settings, or `None` before the first `up`.
@@ -249,10 +279,28 @@ impl StackSettings {
                 self.temporal_namespace != other.temporal_namespace,
             ),
             ("task_queue", self.task_queue != other.task_queue),
+            ("web_port", self.web_port() != other.web_port()),
         ]
         .into_iter()
         .filter_map(|(name, changed)| changed.then_some(name))
         .collect()
+    }
+}
+
+/// The port after the API's (before it when the API has the last port).
+fn default_web_port(api_bind: SocketAddr) -> u16 {
+    api_bind
+        .port()
+        .checked_add(1)
+        .unwrap_or(api_bind.port() - 1)
+}
+
+/// `1`/`true` or `0`/`false`.
+fn parse_switch(raw: &str) -> Option<bool> {
+    match raw.trim() {
+        "1" | "true" => Some(true),
+        "0" | "false" => Some(false),
+        _ => None,
     }
 }
 
@@ -416,6 +464,38 @@ mod tests {
             moved.postgres,
             PostgresSettings::Managed { port: 6001, .. }
         ));
+    }
+
+    #[test]
+    fn the_web_app_sits_next_to_the_api_unless_moved_or_turned_off() {
+        let s = resolve(&[("API_BIND", "127.0.0.1:9090")], None).expect("ok");
+        assert_eq!((s.web_port(), s.web_disabled), (9091, false));
+        let again = resolve(&[("API_BIND", "127.0.0.1:7000")], Some(&s)).expect("ok");
+        assert_eq!(again.web_port(), 9091, "a chosen port sticks");
+        let moved = resolve(&[(WEB_PORT_ENV, "3000")], Some(&s)).expect("ok");
+        assert_eq!(moved.web_port(), 3000);
+        assert_eq!(moved.changes_from(&s), vec!["web_port"]);
+        let off = resolve(&[(WEB_ENV, "0")], Some(&s)).expect("ok");
+        assert!(off.web_disabled);
+        assert!(
+            resolve(&[], Some(&off)).expect("ok").web_disabled,
+            "off sticks"
+        );
+        assert!(
+            !resolve(&[(WEB_ENV, "true")], Some(&off))
+                .expect("ok")
+                .web_disabled
+        );
+        for (var, bad) in [(WEB_ENV, "maybe"), (WEB_PORT_ENV, "0")] {
+            match resolve(&[(var, bad)], None) {
+                Err(Error::InvalidSetting { var: v, .. }) => assert_eq!(v, var),
+                other => panic!("{var}: {other:?}"),
+            }
+        }
+        // Settings written before the web app existed get the default.
+        let mut old = s.clone();
+        old.web_port = None;
+        assert_eq!(old.web_port(), 9091);
     }
 
     #[test]

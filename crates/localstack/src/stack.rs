@@ -24,7 +24,8 @@ use crate::settings::{
     TemporalSettings, url_authority,
 };
 use crate::tools::{find_stack_binary, find_temporal_bin};
-use crate::{secrets, temporal};
+use crate::web::WebApp;
+use crate::{secrets, temporal, web};
 
 /// Login of the admin user the local bootstrap creates.
 pub const LOCAL_ADMIN_EMAIL: &str = "admin@agentclash.local";
@@ -82,6 +83,9 @@ pub enum ComponentState {
     Stopped,
     /// Provided from outside (`DATABASE_URL`, `TEMPORAL_ADDRESS`); not ours.
     External,
+    /// Not run by this stack (the web app when it is turned off or cannot
+    /// run here; `detail` says why).
+    Disabled,
 }
 
 impl ComponentState {
@@ -91,6 +95,7 @@ impl ComponentState {
             Self::Running => "running",
             Self::Stopped => "stopped",
             Self::External => "external",
+            Self::Disabled => "disabled",
         }
     }
 }
@@ -123,6 +128,8 @@ pub struct StackStatus {
     pub state_dir: PathBuf,
     /// Base URL of the API.
     pub api_url: String,
+    /// Base URL of the web app while it runs.
+    pub web_url: Option<String>,
     /// Every component, in start order.
     pub components: Vec<ComponentStatus>,
 }
@@ -131,11 +138,11 @@ impl StackStatus {
     /// True when every component the stack runs is running and healthy:
     /// what `status` turns into its exit code. External components are
     /// reported (with reachability) but do not count: the stack cannot fix
-    /// them.
+    /// them; neither do disabled ones.
     pub fn managed_healthy(&self) -> bool {
-        self.components
-            .iter()
-            .all(|c| c.healthy || c.state == ComponentState::External)
+        self.components.iter().all(|c| {
+            c.healthy || matches!(c.state, ComponentState::External | ComponentState::Disabled)
+        })
     }
 }
 
@@ -149,6 +156,8 @@ pub enum UpAction {
     AlreadyRunning,
     /// Provided from outside; nothing to start.
     External,
+    /// Not run by this stack (the web app turned off or unable to run).
+    Skipped,
 }
 
 impl UpAction {
@@ -158,6 +167,7 @@ impl UpAction {
             Self::Started => "started",
             Self::AlreadyRunning => "already running",
             Self::External => "external",
+            Self::Skipped => "skipped",
         }
     }
 }
@@ -217,6 +227,7 @@ enum Plan<'a> {
     Postgres(Cluster<'a>),
     Temporal { port: u16 },
     App(Component, &'static str),
+    Web(WebApp),
 }
 
 /// A local stack: its state directory and settings. Cheap to create; every
@@ -290,6 +301,8 @@ impl Stack {
             temporal_namespace: DEFAULT_NAMESPACE.to_owned(),
             task_queue: DEFAULT_TASK_QUEUE.to_owned(),
             temporal_bin: Some(find_temporal_bin()?),
+            web_port: None,
+            web_disabled: true,
         };
         settings.save(&layout)?;
         Ok(Self { layout, settings })
@@ -321,13 +334,18 @@ impl Stack {
 
     /// Every component's state and health.
     pub fn status(&self) -> StackStatus {
+        let components: Vec<ComponentStatus> = Component::ALL
+            .into_iter()
+            .map(|c| self.component_status(c))
+            .collect();
+        let web_running = components
+            .iter()
+            .any(|c| c.name == Component::Web && c.state == ComponentState::Running);
         StackStatus {
             state_dir: self.layout.root().to_path_buf(),
             api_url: self.api_url(),
-            components: Component::ALL
-                .into_iter()
-                .map(|c| self.component_status(c))
-                .collect(),
+            web_url: self.web_url().filter(|_| web_running),
+            components,
         }
     }
 
@@ -430,6 +448,25 @@ impl Stack {
         format!("http://{}", connect_addr(self.settings.api_bind))
     }
 
+    /// Base URL of the web app (same origin as the API for the browser: it
+    /// proxies `/v1/*`), unless the stack runs without it.
+    pub fn web_url(&self) -> Option<String> {
+        self.address(Component::Web).map(|a| format!("http://{a}"))
+    }
+
+    /// The web app, or why the stack runs without it.
+    fn web_app(&self) -> std::result::Result<WebApp, String> {
+        if self.settings.web_disabled {
+            return Err(format!(
+                "turned off ({}=0 when the stack was configured; `{}=1 agentclash local up` \
+                 turns it on)",
+                crate::WEB_ENV,
+                crate::WEB_ENV
+            ));
+        }
+        WebApp::locate()
+    }
+
     fn cluster(&self) -> Option<Cluster<'_>> {
         match &self.settings.postgres {
             PostgresSettings::Managed {
@@ -456,6 +493,7 @@ impl Stack {
             },
             Component::Api => Some(Plan::App(c, "agentclash-api")),
             Component::Worker => Some(Plan::App(c, "agentclash-worker")),
+            Component::Web => self.web_app().ok().map(Plan::Web),
         }
     }
 
@@ -470,6 +508,8 @@ impl Stack {
             Component::Temporal => Some(self.temporal_address()),
             Component::Api => Some(self.settings.api_bind.to_string()),
             Component::Worker => None,
+            Component::Web => (!self.settings.web_disabled)
+                .then(|| format!("127.0.0.1:{}", self.settings.web_port())),
         }
     }
 
@@ -490,6 +530,11 @@ impl Stack {
                 self.settings.api_bind,
                 "set API_BIND to use another address",
             )),
+            Plan::Web(_) => Some((
+                local(self.settings.web_port()),
+                "set AGENTCLASH_LOCAL_WEB_PORT to use another port, or AGENTCLASH_LOCAL_WEB=0 to run \
+                 without the web app",
+            )),
             Plan::App(..) => None,
         }
     }
@@ -501,6 +546,14 @@ impl Stack {
             pid,
             address: self.address(c),
         };
+        if c == Component::Web
+            && let Err(why) = self.web_app()
+        {
+            // Turned off since it was started: stop what still runs.
+            self.stop_component(c, progress)?;
+            progress(&format!("web app not started: {why}"));
+            return Ok(outcome(UpAction::Skipped, None));
+        }
         let Some(plan) = self.plan(c) else {
             progress(&format!(
                 "{c} is external ({}); not starting it",
@@ -583,6 +636,18 @@ impl Stack {
                 &self.settings.temporal_namespace,
             )),
             Plan::App(_, binary) => self.app_command(binary),
+            Plan::Web(app) => {
+                if app.needs_build() {
+                    let log = self.layout.log_file(Component::Web);
+                    progress(&format!(
+                        "building the web app in {} (next build; output in {})",
+                        app.dir().display(),
+                        log.display()
+                    ));
+                    app.build(&log)?;
+                }
+                Ok(app.start_command(self.settings.web_port(), &self.api_url()))
+            }
         }
     }
 
@@ -658,6 +723,7 @@ impl Stack {
                     (status, body) => Err(format!("GET /healthz/ready returned {status}: {body}")),
                 }
             }
+            Plan::Web(_) => web::probe(self.settings.web_port(), PROBE_TIMEOUT),
             // The worker has no endpoint: alive is all we can know.
             Plan::App(..) => Ok(()),
         }
@@ -721,6 +787,19 @@ impl Stack {
 
     fn component_status(&self, c: Component) -> ComponentStatus {
         let address = self.address(c);
+        if c == Component::Web
+            && let Err(why) = self.web_app()
+        {
+            return ComponentStatus {
+                name: c,
+                state: ComponentState::Disabled,
+                pid: None,
+                address: None,
+                healthy: false,
+                detail: Some(why),
+                log: None,
+            };
+        }
         let Some(plan) = self.plan(c) else {
             let reachable = match &address {
                 Some(a) => tcp_reachable(a, PROBE_TIMEOUT),
@@ -785,8 +864,8 @@ impl Stack {
     fn down_outcome(&self, c: Component, stopped: Option<i32>) -> DownOutcome {
         let action = match (stopped, self.plan(c)) {
             (Some(_), _) => DownAction::Stopped,
-            (None, None) => DownAction::External,
-            (None, Some(_)) => DownAction::NotRunning,
+            (None, None) if c != Component::Web => DownAction::External,
+            (None, _) => DownAction::NotRunning,
         };
         DownOutcome {
             name: c,

@@ -13,11 +13,14 @@
 //! 2. [`aggregate_lane`]: per-dimension means and 95% confidence intervals
 //!    over a lane's cases → [`LaneScorecard`];
 //! 3. [`rank_lanes`]: ranking, winner or tie, and a "why the winner won"
-//!    summary → [`Ranking`].
+//!    summary → [`Ranking`];
+//! 4. [`compare::compare_lanes`] and [`compare::evaluate_gate`]: two lanes
+//!    side by side and a release-gate verdict.
 
 mod behavioral;
 mod cache;
 mod case_score;
+pub mod compare;
 mod dimensions;
 mod error;
 mod evidence;

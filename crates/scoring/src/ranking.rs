@@ -208,7 +208,8 @@ fn deciders(good: &CaseSummary, bad: &CaseSummary) -> Vec<String> {
         .collect()
 }
 
-fn flips(good: &LaneScorecard, bad: &LaneScorecard) -> Vec<CaseFlip> {
+/// Cases `good` passed and `bad` failed (infrastructure failures left out).
+pub(crate) fn flips(good: &LaneScorecard, bad: &LaneScorecard) -> Vec<CaseFlip> {
     let by_key: BTreeMap<&str, &CaseSummary> = bad
         .case_summaries
         .iter()

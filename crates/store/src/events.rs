@@ -174,8 +174,7 @@ impl Store {
             .bind(next)
             .execute(&mut *tx)
             .await?;
-        notify_run(&mut tx, stream.run).await?;
-        tx.commit().await?;
+        self.commit_announcing(tx, stream.run).await?;
         Ok(fresh.len())
     }
 
@@ -231,23 +230,7 @@ impl Store {
     }
 }
 
-/// The channel on which every commit that adds events to a run, or changes
-/// its status, is announced (payload: the run id). Delivered at commit, so a
-/// listener that then reads finds what was announced.
-pub const RUN_EVENTS_CHANNEL: &str = "agentclash_run_events";
-
-/// Announces a change of `run` when `tx` commits.
-pub(crate) async fn notify_run(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    run: RunId,
-) -> Result<(), StoreError> {
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(RUN_EVENTS_CHANNEL)
-        .bind(run.0.to_string())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
+pub use crate::fanout::{Heard, RUN_EVENTS_CHANNEL, RunEventListener};
 
 /// Where a reader of a run's events is: the last sequence read per lane
 /// index (`-1` for run-level events). Lanes are independent, gap-free
@@ -283,7 +266,9 @@ impl StreamPosition {
 
 impl Store {
     /// Events of a run after `position`, at most `limit`, each lane in
-    /// sequence order; returns them with their lane index.
+    /// sequence order; returns them with their lane index. Each lane is read
+    /// as an index range from its position, so a live stream's read costs
+    /// what is new, not the run's whole history.
     pub async fn events_after(
         &self,
         ws: WorkspaceId,
@@ -294,14 +279,22 @@ impl Store {
         let lanes: Vec<i32> = position.0.keys().copied().collect();
         let seqs: Vec<i64> = position.0.values().copied().collect();
         let rows = sqlx::query(
-            "WITH pos AS (SELECT * FROM unnest($3::int[], $4::bigint[]) AS p(lane, seq)) \
+            "WITH pos AS (SELECT * FROM unnest($3::int[], $4::bigint[]) AS p(lane, seq)), \
+             lanes AS (SELECT a.id, a.lane_index FROM run_agents a \
+                       JOIN runs r ON r.id = a.run_id AND r.workspace_id = $2 WHERE a.run_id = $1) \
              SELECT e.id, e.run_id, e.run_agent_id, e.sequence, e.event_type, e.occurred_at, e.case_key, e.attempt, \
-                    e.step, e.payload, e.summary, e.recorded_at, COALESCE(a.lane_index, -1) AS lane_index \
-             FROM run_events e JOIN runs r ON r.id = e.run_id AND r.workspace_id = $2 \
-             LEFT JOIN run_agents a ON a.id = e.run_agent_id \
-             LEFT JOIN pos ON pos.lane = COALESCE(a.lane_index, -1) \
-             WHERE e.run_id = $1 AND e.sequence > COALESCE(pos.seq, -1) \
-             ORDER BY e.recorded_at, lane_index, e.sequence LIMIT $5",
+                    e.step, e.payload, e.summary, e.recorded_at, e.lane_index \
+             FROM ( \
+               SELECT e.*, l.lane_index FROM lanes l LEFT JOIN pos ON pos.lane = l.lane_index \
+               CROSS JOIN LATERAL (SELECT * FROM run_events e \
+                 WHERE e.run_id = $1 AND e.run_agent_id = l.id AND e.sequence > COALESCE(pos.seq, -1) \
+                 ORDER BY e.sequence LIMIT $5) e \
+               UNION ALL \
+               SELECT e.*, -1 FROM run_events e JOIN runs r ON r.id = e.run_id AND r.workspace_id = $2 \
+               WHERE e.run_id = $1 AND e.run_agent_id IS NULL \
+                 AND e.sequence > COALESCE((SELECT seq FROM pos WHERE lane = -1), -1) \
+             ) e \
+             ORDER BY e.recorded_at, e.lane_index, e.sequence LIMIT $5",
         )
         .bind(run.0)
         .bind(ws.0)
@@ -346,41 +339,6 @@ fn parse_cursor(cursor: &str) -> Result<(i32, i64), StoreError> {
     ))
 }
 
-/// Announcements on [`RUN_EVENTS_CHANNEL`], for live streams.
-pub struct RunEventListener {
-    listener: sqlx::postgres::PgListener,
-}
-
-/// What the listener heard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Heard {
-    /// A commit changed this run.
-    Run(RunId),
-    /// The connection dropped and is re-established on the next call;
-    /// announcements may have been missed.
-    Lost,
-}
-
-impl RunEventListener {
-    /// Opens a dedicated connection and listens.
-    pub async fn connect(store: &Store) -> Result<Self, StoreError> {
-        let mut listener = sqlx::postgres::PgListener::connect_with(&store.pool).await?;
-        listener.listen(RUN_EVENTS_CHANNEL).await?;
-        Ok(Self { listener })
-    }
-
-    /// The next announcement.
-    pub async fn next(&mut self) -> Result<Heard, StoreError> {
-        Ok(match self.listener.try_recv().await? {
-            Some(n) => match n.payload().parse() {
-                Ok(id) => Heard::Run(RunId(id)),
-                Err(_) => Heard::Lost,
-            },
-            None => Heard::Lost,
-        })
-    }
-}
-
 impl Store {
     /// The sequence at which step `index` of a lane's replay starts (the
     /// `index`-th event that starts a step), or `None` past the end.
@@ -403,6 +361,47 @@ impl Store {
         .bind(offset)
         .fetch_optional(&self.pool)
         .await?)
+    }
+
+    /// The index of the replay step an event belongs to: the step it starts,
+    /// or for a continuation (a tool call's or model call's later events)
+    /// the step of its start. `None` when the lane has no such event.
+    pub async fn replay_step_of_event(
+        &self,
+        ws: WorkspaceId,
+        lane: RunAgentId,
+        event: Uuid,
+    ) -> Result<Option<u64>, StoreError> {
+        let starts: Option<i64> = sqlx::query_scalar(
+            "WITH target AS ( \
+               SELECT e.* FROM run_events e JOIN run_agents a ON a.id = e.run_agent_id \
+               WHERE e.id = $3 AND e.run_agent_id = $1 AND a.workspace_id = $2), \
+             anchor AS ( \
+               SELECT COALESCE(CASE \
+                 WHEN t.event_type LIKE 'tool.call.%' AND t.event_type <> 'tool.call.started' THEN \
+                   (SELECT max(s.sequence) FROM run_events s WHERE s.run_agent_id = $1 \
+                      AND s.event_type = 'tool.call.started' AND s.sequence < t.sequence \
+                      AND s.payload->>'tool_call_id' IS NOT DISTINCT FROM t.payload->>'tool_call_id' \
+                      AND s.case_key IS NOT DISTINCT FROM t.case_key AND s.attempt IS NOT DISTINCT FROM t.attempt) \
+                 WHEN t.event_type LIKE 'model.%' AND t.event_type <> 'model.call.started' THEN \
+                   (SELECT max(s.sequence) FROM run_events s WHERE s.run_agent_id = $1 \
+                      AND s.event_type = 'model.call.started' AND s.sequence < t.sequence \
+                      AND s.step IS NOT DISTINCT FROM t.step \
+                      AND s.case_key IS NOT DISTINCT FROM t.case_key AND s.attempt IS NOT DISTINCT FROM t.attempt) \
+               END, t.sequence) AS sequence FROM target t) \
+             SELECT (SELECT count(*) FROM run_events s WHERE s.run_agent_id = $1 \
+                       AND NOT (s.event_type = ANY($4)) AND s.sequence <= anchor.sequence) \
+             FROM anchor",
+        )
+        .bind(lane.0)
+        .bind(ws.0)
+        .bind(event)
+        .bind(agentclash_core::replay::CONTINUATION_TYPES)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(starts
+            .and_then(|n| u64::try_from(n).ok())
+            .and_then(|n| n.checked_sub(1)))
     }
 
     /// Up to `limit` events of a lane from sequence `from` on, for folding.

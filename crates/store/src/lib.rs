@@ -7,9 +7,11 @@
 
 pub mod agents;
 pub mod artifacts;
+pub mod comparisons;
 pub mod device;
 mod error;
 pub mod events;
+mod fanout;
 pub mod invitations;
 pub mod lanes;
 pub mod members;
@@ -35,6 +37,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: PgPool,
+    /// Redis pub/sub fanout of run changes; Postgres NOTIFY when absent.
+    redis: Option<fanout::RedisFanout>,
 }
 
 /// How long a request waits for a connection before the database counts as
@@ -53,7 +57,7 @@ impl Store {
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .test_before_acquire(true)
             .connect_lazy_with(options.application_name("agentclash"));
-        Ok(Self { pool })
+        Ok(Self { pool, redis: None })
     }
 
     /// Connects, retrying until `patience` runs out (the database may still be
@@ -75,7 +79,7 @@ impl Store {
 
     /// Wraps an existing pool (tests).
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+        Self { pool, redis: None }
     }
 
     /// The underlying pool, for crates that run their own statements in tests.

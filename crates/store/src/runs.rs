@@ -111,6 +111,15 @@ fn run_from_row(row: &PgRow) -> Result<Run, StoreError> {
     })
 }
 
+/// Which runs a list returns (every field optional: all runs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunFilter {
+    /// Only runs in this state.
+    pub status: Option<RunStatus>,
+    /// Only runs of this pack version.
+    pub pack_version: Option<PackVersionId>,
+}
+
 impl Store {
     /// Creates a run in `queued` with its first history row, its lanes (each
     /// `queued`, with its own history row) and a `pending` row per lane and
@@ -164,15 +173,19 @@ impl Store {
         workspace_id: WorkspaceId,
         limit: u32,
         cursor: Option<RunId>,
+        filter: &RunFilter,
     ) -> Result<RunPage, StoreError> {
         let limit = i64::from(limit.clamp(1, 100));
         let rows = sqlx::query(&format!(
             "SELECT {RUN_COLUMNS} FROM runs WHERE workspace_id = $1 AND ($2::uuid IS NULL OR id < $2) \
+             AND ($4::text IS NULL OR status = $4) AND ($5::uuid IS NULL OR pack_version_id = $5) \
              ORDER BY id DESC LIMIT $3"
         ))
         .bind(workspace_id.0)
         .bind(cursor.map(|c| c.0))
         .bind(limit + 1)
+        .bind(filter.status.map(|s| s.as_str()))
+        .bind(filter.pack_version.map(|p| p.0))
         .fetch_all(&self.pool)
         .await?;
         let mut items = rows
@@ -230,8 +243,7 @@ impl Store {
             )));
         };
         insert_history(&mut tx, id, Some(from), to, reason).await?;
-        crate::events::notify_run(&mut tx, id).await?;
-        tx.commit().await?;
+        self.commit_announcing(tx, id).await?;
         run_from_row(&row)
     }
 

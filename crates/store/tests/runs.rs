@@ -162,7 +162,7 @@ async fn another_workspace_cannot_see_or_move_a_run() {
     );
     assert!(
         store
-            .list_runs(stranger, 20, None)
+            .list_runs(stranger, 20, None, &Default::default())
             .await
             .expect("list")
             .items
@@ -195,7 +195,10 @@ async fn listing_pages_newest_first_with_a_stable_cursor() {
     let mut seen: Vec<RunId> = Vec::new();
     let mut cursor = None;
     loop {
-        let page = store.list_runs(ws, 2, cursor).await.expect("page");
+        let page = store
+            .list_runs(ws, 2, cursor, &Default::default())
+            .await
+            .expect("page");
         assert!(page.items.len() <= 2);
         seen.extend(page.items.iter().map(|r| r.id));
         match page.next_cursor {

@@ -7,6 +7,8 @@
 //! and run in parallel.
 
 pub mod judge_server;
+pub mod live;
+pub mod redis;
 pub mod sse;
 
 use agentclash_store::Store;

@@ -40,9 +40,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run(config: WorkerConfig) -> anyhow::Result<()> {
-    let store = Store::connect_with_retry(config.database_url.expose(), STARTUP_PATIENCE)
+    let mut store = Store::connect_with_retry(config.database_url.expose(), STARTUP_PATIENCE)
         .await
         .context("connecting to Postgres")?;
+    if let Some(url) = &config.redis_url {
+        store = store.with_redis_fanout(url.expose()).context("REDIS_URL")?;
+    }
     let engine = Arc::new(
         Engine::new(store.clone(), &engine_config(&config)?)
             .context("setting up the run engine")?,

@@ -1,6 +1,7 @@
 //! Activities: every side effect a workflow performs.
 
 use agentclash_core::{RunAgentId, RunAgentStatus, RunId, RunStatus, WorkspaceId};
+use agentclash_store::events::{EventStream, NewEvent};
 use agentclash_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -156,7 +157,7 @@ impl RunActivities {
         input: LaneTransition,
     ) -> Result<RunAgentStatus, ActivityError> {
         let lane = &input.lane;
-        Ok(self
+        let status = self
             .store
             .transition_run_agent(
                 lane.workspace_id,
@@ -167,7 +168,9 @@ impl RunActivities {
             )
             .await
             .map_err(activity_error)?
-            .status)
+            .status;
+        self.announce(lane, status, None).await;
+        Ok(status)
     }
 
     /// Fails a lane from whatever state it is in.
@@ -178,12 +181,14 @@ impl RunActivities {
         input: FailLaneInput,
     ) -> Result<RunAgentStatus, ActivityError> {
         let lane = &input.lane;
-        Ok(self
+        let status = self
             .store
             .fail_run_agent(lane.workspace_id, lane.run_agent_id, &input.reason)
             .await
             .map_err(activity_error)?
-            .status)
+            .status;
+        self.announce(lane, status, Some(&input.reason)).await;
+        Ok(status)
     }
 
     /// Ends a lane after its cases: `completed` unless no case could run at
@@ -206,12 +211,14 @@ impl RunActivities {
             .count();
         if !cases.is_empty() && broken == cases.len() {
             let reason = format!("every case ({broken}) failed for infrastructure reasons");
-            return Ok(self
+            let status = self
                 .store
                 .fail_run_agent(ws, id, &reason)
                 .await
                 .map_err(activity_error)?
-                .status);
+                .status;
+            self.announce(&input, status, Some(&reason)).await;
+            return Ok(status);
         }
         self.store
             .transition_run_agent(
@@ -223,6 +230,8 @@ impl RunActivities {
             )
             .await
             .map_err(activity_error)?;
+        self.announce(&input, RunAgentStatus::Evaluating, None)
+            .await;
         self.score_lane(&input).await?;
         self.store
             .transition_run_agent(
@@ -234,6 +243,7 @@ impl RunActivities {
             )
             .await
             .map_err(activity_error)?;
+        self.announce(&input, RunAgentStatus::Completed, None).await;
         Ok(RunAgentStatus::Completed)
     }
 
@@ -294,7 +304,53 @@ impl RunActivities {
     }
 }
 
+/// Lane-level events (lifecycle) use attempt 0 and no case; each status is
+/// reached at most once, so its position in the lifecycle is a stable
+/// `attempt_seq` and a retried activity never records it twice.
+fn lane_status_seq(status: RunAgentStatus) -> i32 {
+    match status {
+        RunAgentStatus::Queued => 0,
+        RunAgentStatus::Ready => 1,
+        RunAgentStatus::Executing => 2,
+        RunAgentStatus::Evaluating => 3,
+        RunAgentStatus::Completed => 4,
+        RunAgentStatus::Failed => 5,
+    }
+}
+
 impl RunActivities {
+    /// Records a lane's new status as a `system.lane.status` event, so live
+    /// streams and replays show the lane's lifecycle. Best effort: the
+    /// status itself is already stored, and failing here would make a
+    /// retried compare-and-set fail.
+    async fn announce(&self, lane: &LaneRef, status: RunAgentStatus, reason: Option<&str>) {
+        let stream = EventStream {
+            run: lane.run_id,
+            lane: lane.run_agent_id,
+            case_key: "",
+            attempt: 0,
+        };
+        let event = NewEvent {
+            id: uuid::Uuid::now_v7(),
+            event_type: "system.lane.status".to_owned(),
+            occurred_at: chrono::Utc::now(),
+            attempt_seq: lane_status_seq(status),
+            step: None,
+            payload: serde_json::json!({"status": status, "reason": reason}),
+            summary: Some(match reason {
+                Some(why) => format!("lane {status}: {why}"),
+                None => format!("lane {status}"),
+            }),
+        };
+        if let Err(e) = self
+            .store
+            .append_events(lane.workspace_id, &stream, &[event])
+            .await
+        {
+            tracing::warn!(lane = %lane.run_agent_id, %status, error = %e, "lane status event not recorded");
+        }
+    }
+
     /// Aggregates a lane's case scores into its scorecard (stored; a lane
     /// whose cases cannot be aggregated gets `{"error": …}` instead).
     async fn score_lane(&self, lane: &LaneRef) -> Result<(), ActivityError> {

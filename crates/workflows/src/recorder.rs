@@ -37,6 +37,31 @@ struct Buffer {
     next_index: i32,
 }
 
+/// Longest string field kept next to an offloaded payload's reference.
+const KEPT_STRING_CHARS: usize = 200;
+
+/// The short scalar fields of an offloaded payload (ids, names, flags,
+/// counts), kept inline so readers that pair events (a tool call's start
+/// and end by `tool_call_id`) or filter them never need the blob.
+fn identifying_fields(payload: &Value) -> serde_json::Map<String, Value> {
+    let Value::Object(fields) = payload else {
+        return serde_json::Map::new();
+    };
+    fields
+        .iter()
+        .filter(|(key, value)| {
+            key.as_str() != "artifact"
+                && key.as_str() != "preview"
+                && match value {
+                    Value::String(s) => s.chars().count() <= KEPT_STRING_CHARS,
+                    Value::Bool(_) | Value::Number(_) | Value::Null => true,
+                    _ => false,
+                }
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 impl CaseRecorder {
     /// A recorder for `attempt` (1-based) of `case_key` in `lane`.
     pub fn new(
@@ -108,9 +133,13 @@ impl CaseRecorder {
             )
             .await?;
         let preview: String = encoded.chars().take(PREVIEW_CHARS).collect();
-        Ok(
-            json!({"artifact": {"sha256": stored.sha256, "size": stored.size, "media_type": stored.media_type}, "preview": preview}),
-        )
+        let mut kept = identifying_fields(&payload);
+        kept.insert(
+            "artifact".into(),
+            json!({"sha256": stored.sha256, "size": stored.size, "media_type": stored.media_type}),
+        );
+        kept.insert("preview".into(), Value::String(preview));
+        Ok(Value::Object(kept))
     }
 
     async fn write(&self, state: &mut Buffer) -> Result<(), SinkError> {

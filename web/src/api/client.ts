@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The envelope's structured `details` (e.g. a pack's diagnostics), when present. */
+    readonly details: unknown = null,
   ) {
     super(message);
     this.name = "ApiError";
@@ -62,12 +64,13 @@ api.use(sessionMiddleware);
  */
 export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.response.ok && result.data !== undefined) return result.data;
-  if (result.response.ok && result.response.status === 204) return undefined as T;
-  const body = result.error as { error?: { code?: unknown; message?: unknown } } | undefined;
+  // 204, or a 201 without a body (e.g. a secret created): nothing to return.
+  if (result.response.ok && result.error === undefined) return undefined as T;
+  const body = result.error as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined;
   const code = typeof body?.error?.code === "string" ? body.error.code : "http_error";
   const message =
     typeof body?.error?.message === "string"
       ? body.error.message
       : `the API answered ${result.response.status} ${result.response.statusText}`.trim();
-  throw new ApiError(result.response.status, code, message);
+  throw new ApiError(result.response.status, code, message, body?.error?.details ?? null);
 }

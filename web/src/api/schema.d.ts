@@ -2627,6 +2627,323 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workspaces/{workspace_id}/baselines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's baselines, by name. Any role. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Workspace id */
+                    workspace_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Items_Baseline"];
+                    };
+                };
+                /** @description missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description a dependency is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}/baselines/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One baseline: the lane it points at and that lane's pack version. Any
+         *     role.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Baseline name */
+                    name: string;
+                    /** @description Workspace id */
+                    workspace_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Baseline"];
+                    };
+                };
+                /** @description missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description a dependency is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+            };
+        };
+        /**
+         * Points the baseline `name` at a lane of the workspace (creating it or
+         *     moving it). Member role.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Baseline name */
+                    name: string;
+                    /** @description Workspace id */
+                    workspace_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SetBaseline"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Baseline"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description a dependency is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Removes the baseline `name`; idempotent. Member role. */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Baseline name */
+                    name: string;
+                    /** @description Workspace id */
+                    workspace_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description removed (or there was none) */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description a dependency is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workspaces/{workspace_id}/challenge-packs": {
         parameters: {
             query?: never;
@@ -3160,6 +3477,288 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compares a candidate lane with a baseline lane (same run or different
+         *     runs): comparable or not with the reasons, per-dimension deltas,
+         *     per-case flips and paired statistics (mean delta with a bootstrap 95%
+         *     CI, sign-test p-value). Both lanes must be in the workspace. Any role.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description The baseline run agent (lane) id. */
+                    baseline: string;
+                    /** @description The candidate run agent (lane) id. */
+                    candidate: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Workspace id */
+                    workspace_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the comparison */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, unknown>;
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description a dependency is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}/comparisons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Compares two lanes and stores the result; with a `policy`, evaluates
+         *     the release gate into `pass`, `warn`, `fail` or `insufficient_evidence`
+         *     with the reasons and stores it with the comparison. Member role.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Workspace id */
+                    workspace_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateComparison"];
+                };
+            };
+            responses: {
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StoredComparison"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description a dependency is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace_id}/comparisons/{comparison_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One stored comparison, with its gate verdict when it has one. Any role. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Comparison id */
+                    comparison_id: string;
+                    /** @description Workspace id */
+                    workspace_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StoredComparison"];
+                    };
+                };
+                /** @description missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description a dependency is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4688,6 +5287,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workspaces/{workspace_id}/run-agents/{run_agent_id}/replay/locate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The replay step an event belongs to, so "view in replay" can open it
+         *     directly. 404 when the lane has no such event. Any role.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description An event of the lane (e.g. the event a verdict cites as evidence). */
+                    event_id: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Run agent (lane) id */
+                    run_agent_id: string;
+                    /** @description Workspace id */
+                    workspace_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StepLocation"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description missing, invalid, expired or revoked credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description rate limit exceeded; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+                /** @description a dependency is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorEnvelope"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workspaces/{workspace_id}/run-agents/{run_agent_id}/replay/steps/{index}": {
         parameters: {
             query?: never;
@@ -4860,7 +5548,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Newest first, cursor-paginated. Any role. */
+        /**
+         * Newest first, cursor-paginated, optionally only runs in one state or of
+         *     one pack version. Any role.
+         */
         get: {
             parameters: {
                 query?: {
@@ -4868,6 +5559,10 @@ export interface paths {
                     cursor?: string;
                     /** @description Page size, 1..=100 (default 20). */
                     limit?: number;
+                    /** @description Only runs of this pack version. */
+                    pack_version_id?: string;
+                    /** @description Only runs in this state (`queued`, `running`, `completed`, …). */
+                    status?: string;
                 };
                 header?: never;
                 path: {
@@ -6484,6 +7179,24 @@ export interface components {
              */
             revoked_at?: string | null;
         };
+        /** @description A named baseline of a workspace. */
+        Baseline: {
+            /** @description That lane's label. */
+            label: string;
+            /** @description The name, unique in the workspace. */
+            name: string;
+            pack_version_id?: components["schemas"]["PackVersionId"] | null;
+            /** @description The lane it points at. */
+            run_agent_id: components["schemas"]["RunAgentId"];
+            /** @description That lane's run. */
+            run_id: components["schemas"]["RunId"];
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            set_at: string;
+            set_by?: components["schemas"]["UserId"] | null;
+        };
         /** @description One version of a build's policy. */
         BuildVersion: {
             /** @description The build. */
@@ -6562,6 +7275,19 @@ export interface components {
             description?: string;
             /** @description Unique within the workspace. */
             name: string;
+        };
+        /** @description Body of `POST …/comparisons`. */
+        CreateComparison: {
+            /** @description The baseline run agent (lane) id. */
+            baseline: string;
+            /** @description The candidate run agent (lane) id. */
+            candidate: string;
+            /**
+             * @description Release-gate policy: `{dimensions: {KEY: {warn_delta, fail_delta}},
+             *     required_dimensions: [KEY], require_scorecard_pass: bool}`. Without
+             *     it the comparison is stored without a verdict.
+             */
+            policy?: Record<string, unknown> | null;
         };
         /** @description Body of `POST …/deployments`. */
         CreateDeployment: {
@@ -6807,6 +7533,26 @@ export interface components {
             role: components["schemas"]["WorkspaceRole"];
             /** @description The workspace it opens. */
             workspace_id: components["schemas"]["WorkspaceId"];
+        };
+        /** @description A list response. */
+        Items_Baseline: {
+            items: {
+                /** @description That lane's label. */
+                label: string;
+                /** @description The name, unique in the workspace. */
+                name: string;
+                pack_version_id?: components["schemas"]["PackVersionId"] | null;
+                /** @description The lane it points at. */
+                run_agent_id: components["schemas"]["RunAgentId"];
+                /** @description That lane's run. */
+                run_id: components["schemas"]["RunId"];
+                /**
+                 * Format: date-time
+                 * @description When.
+                 */
+                set_at: string;
+                set_by?: components["schemas"]["UserId"] | null;
+            }[];
         };
         /** @description A list response. */
         Items_CaseScoreItem: {
@@ -7895,6 +8641,11 @@ export interface components {
             expires_at: string;
             user: components["schemas"]["User"];
         };
+        /** @description Body of `PUT …/baselines/{name}`. */
+        SetBaseline: {
+            /** @description The lane the baseline points at. */
+            run_agent_id: string;
+        };
         /** @description A new account, and the workspace its invitation opened. */
         SignedUp: {
             user: components["schemas"]["User"];
@@ -7919,6 +8670,44 @@ export interface components {
          * @enum {string}
          */
         StepKind: "case" | "model_call" | "tool_call" | "sandbox_command" | "file" | "sandbox" | "other";
+        /** @description Where an event sits in the replay. */
+        StepLocation: {
+            /**
+             * Format: int64
+             * @description Index of the step the event starts or continues.
+             */
+            index: number;
+        };
+        /** @description A stored comparison of a candidate lane with a baseline lane. */
+        StoredComparison: {
+            /** @description The baseline lane. */
+            baseline_run_agent_id: components["schemas"]["RunAgentId"];
+            /** @description The candidate lane. */
+            candidate_run_agent_id: components["schemas"]["RunAgentId"];
+            /** @description Same pack version and cases, both scored. */
+            comparable: boolean;
+            /** @description Deltas, flips and paired statistics. */
+            comparison: Record<string, unknown>;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            created_at: string;
+            created_by?: components["schemas"]["UserId"] | null;
+            /** @description The gate result (verdict and reasons), when a policy was applied. */
+            gate?: Record<string, unknown> | null;
+            /**
+             * Format: uuid
+             * @description Identity.
+             */
+            id: string;
+            /** @description The gate policy applied, when one was. */
+            policy?: Record<string, unknown> | null;
+            /** @description `pass`, `warn`, `fail` or `insufficient_evidence`. */
+            verdict?: string | null;
+            /** @description Owning workspace. */
+            workspace_id: components["schemas"]["WorkspaceId"];
+        };
         /**
          * Format: uuid
          * @description Identifies an API token (never the token itself).

@@ -90,8 +90,15 @@ export function AppShell({
           <Link href={`/w/${workspace}/runs`} className="text-lg font-bold tracking-tight">
             AgentClash
           </Link>
-          <nav aria-label="Main" className="flex gap-1">
+          <nav aria-label="Main" className="flex flex-wrap gap-1">
             <NavLink href={`/w/${workspace}/runs`}>Runs</NavLink>
+            <NavLink href={`/w/${workspace}/compare`}>Compare</NavLink>
+            <NavLink href={`/w/${workspace}/packs`}>Packs</NavLink>
+            <NavLink href={`/w/${workspace}/deployments`}>Deployments</NavLink>
+            <NavLink href={`/w/${workspace}/provider-accounts`}>Providers</NavLink>
+            <NavLink href={`/w/${workspace}/secrets`}>Secrets</NavLink>
+            <NavLink href={`/w/${workspace}/members`}>Members</NavLink>
+            <NavLink href={`/w/${workspace}/tokens`}>Tokens</NavLink>
           </nav>
           <div className="ml-auto flex flex-wrap items-center gap-4">
             <WorkspaceSwitcher current={workspace} />

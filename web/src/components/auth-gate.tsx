@@ -24,7 +24,8 @@ export function AuthGate({ children }: { children: (session: Schema<"SessionInfo
   }, [client]);
 
   useEffect(() => {
-    if (session.data === null) router.replace(`/login?next=${encodeURIComponent(pathname)}`);
+    // The query string comes along (e.g. the device page's `?user_code=`).
+    if (session.data === null) router.replace(`/login?next=${encodeURIComponent(pathname + window.location.search)}`);
   }, [session.data, pathname, router]);
 
   if (session.isPending) return <Loading label="Checking your session…" />;

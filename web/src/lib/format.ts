@@ -47,6 +47,7 @@ const TONES: Record<string, StatusTone> = {
   failed: "danger",
   error: "danger",
   cancelled: "warning",
+  unfinished: "warning",
 };
 
 /** The tone of a status word (neutral for unknown words). */

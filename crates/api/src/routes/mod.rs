@@ -2,6 +2,7 @@
 
 pub(crate) mod agents;
 mod artifacts;
+mod compare;
 mod device;
 mod health;
 pub(crate) mod identity;
@@ -119,11 +120,21 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(replay::page))
         .routes(routes!(replay::step))
         .routes(routes!(replay::export))
+        .routes(routes!(replay::locate))
         .routes(routes!(scores::scorecard))
         .routes(routes!(scores::ranking))
         .routes(routes!(scores::failures))
         .routes(routes!(scores::rescore, scores::rescore_state))
         .routes(routes!(scores::case_scores))
+        .routes(routes!(compare::compare))
+        .routes(routes!(compare::create))
+        .routes(routes!(compare::get))
+        .routes(routes!(compare::list_baselines))
+        .routes(routes!(
+            compare::get_baseline,
+            compare::set_baseline,
+            compare::clear_baseline
+        ))
         .routes(routes!(identity::sign_up))
         .routes(routes!(members::list_workspace_members))
         .routes(routes!(

@@ -6,8 +6,6 @@
 use crate::auth::WorkspaceScope;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::ApiQuery;
-use crate::routes::agents::parse_id;
-use crate::routes::identity::not_found_as;
 use crate::state::AppState;
 use agentclash_core::replay::{ReplayStep, fold};
 use agentclash_core::{RunAgentId, WorkspaceId};
@@ -77,13 +75,50 @@ async fn lane_of(
     scope: &WorkspaceScope,
     raw: &str,
 ) -> Result<RunAgentId, ApiError> {
-    let lane: RunAgentId = parse_id(raw, "run agent")?;
+    crate::routes::scores::lane_in(state, scope, raw)
+        .await
+        .map(|(id, _)| id)
+}
+
+/// Query of `…/replay/locate`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LocateQuery {
+    /// An event of the lane (e.g. the event a verdict cites as evidence).
+    event_id: String,
+}
+
+/// Where an event sits in the replay.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StepLocation {
+    /// Index of the step the event starts or continues.
+    pub index: u64,
+}
+
+/// The replay step an event belongs to, so "view in replay" can open it
+/// directly. 404 when the lane has no such event. Any role.
+#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/run-agents/{run_agent_id}/replay/locate", tag = "runs",
+    params(("workspace_id" = String, Path, description = "Workspace id"), ("run_agent_id" = String, Path, description = "Run agent (lane) id"), LocateQuery),
+    responses((status = 200, body = StepLocation), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn locate(
+    State(state): State<AppState>,
+    scope: WorkspaceScope,
+    Path((_, lane)): Path<(String, String)>,
+    ApiQuery(query): ApiQuery<LocateQuery>,
+) -> Result<Json<StepLocation>, ApiError> {
+    let lane = lane_of(&state, &scope, &lane).await?;
+    let event: uuid::Uuid = query
+        .event_id
+        .parse()
+        .map_err(|_| ApiError::bad_request("`event_id` must be an event id (a UUID)"))?;
     state
         .store
-        .get_run_agent(scope.id(), lane)
-        .await
-        .map_err(not_found_as("run agent"))?;
-    Ok(lane)
+        .replay_step_of_event(scope.id(), lane, event)
+        .await?
+        .map(|index| Json(StepLocation { index }))
+        .ok_or_else(|| ApiError::not_found("event"))
 }
 
 /// A page of a lane's replay. Any role.

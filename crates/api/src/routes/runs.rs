@@ -6,13 +6,15 @@ use crate::auth::WorkspaceScope;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::agents::parse_id;
-use crate::routes::identity::{Items, ListQuery, not_found_as};
+use crate::routes::identity::{Items, not_found_as};
 use crate::state::AppState;
-use agentclash_core::{DeploymentId, ErrorCode, PackVersionId, RunAgentId, RunId, WorkspaceRole};
+use agentclash_core::{
+    DeploymentId, ErrorCode, PackVersionId, RunAgentId, RunId, RunStatus, WorkspaceRole,
+};
 use agentclash_store::StoreError;
 use agentclash_store::events::{EventFilter, EventPage};
 use agentclash_store::lanes::{NewLane, RunAgent, RunCase};
-use agentclash_store::runs::{NewRun, Run, RunPage, RunStatusChange};
+use agentclash_store::runs::{NewRun, Run, RunFilter, RunPage, RunStatusChange};
 use agentclash_workflows::RunWorkflowInput;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -247,20 +249,58 @@ pub async fn cancel(
     Ok((StatusCode::ACCEPTED, Json(run)))
 }
 
-/// Newest first, cursor-paginated. Any role.
-#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/runs", operation_id = "list_runs", tag = "runs", params(("workspace_id" = String, Path, description = "Workspace id"), ListQuery),
+/// Query of `GET …/runs`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RunListQuery {
+    /// Page size, 1..=100 (default 20).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<uuid::Uuid>,
+    /// Only runs in this state (`queued`, `running`, `completed`, …).
+    status: Option<String>,
+    /// Only runs of this pack version.
+    pack_version_id: Option<uuid::Uuid>,
+}
+
+impl RunListQuery {
+    fn filter(&self) -> Result<RunFilter, ApiError> {
+        let status = self
+            .status
+            .as_deref()
+            .map(|s| {
+                s.parse::<RunStatus>().map_err(|_| {
+                    ApiError::bad_request(format!(
+                        "`status` must be one of queued, provisioning, running, scoring, completed, failed, cancelled (got {s:?})"
+                    ))
+                })
+            })
+            .transpose()?;
+        Ok(RunFilter {
+            status,
+            pack_version: self.pack_version_id.map(PackVersionId::from),
+        })
+    }
+}
+
+/// Newest first, cursor-paginated, optionally only runs in one state or of
+/// one pack version. Any role.
+#[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/runs", operation_id = "list_runs", tag = "runs", params(("workspace_id" = String, Path, description = "Workspace id"), RunListQuery),
     responses((status = 200, body = RunPage), (status = 400, body = crate::error::ErrorEnvelope), (status = 401, body = crate::error::ErrorEnvelope), (status = 404, body = crate::error::ErrorEnvelope)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     scope: WorkspaceScope,
-    ApiQuery(query): ApiQuery<ListQuery>,
+    ApiQuery(query): ApiQuery<RunListQuery>,
 ) -> Result<Json<RunPage>, ApiError> {
-    let limit = query.limit()?;
+    let limit = crate::routes::identity::page_limit(query.limit)?;
+    let filter = query.filter()?;
+    let cursor = query.cursor.map(RunId::from);
     Ok(Json(
         state
             .store
-            .list_runs(scope.id(), limit, query.cursor())
+            .list_runs(scope.id(), limit, cursor, &filter)
             .await?,
     ))
 }

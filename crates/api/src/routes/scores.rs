@@ -26,6 +26,36 @@ fn pending(status: &str) -> (StatusCode, Json<Value>) {
     )
 }
 
+/// The run named by a path segment, in the caller's workspace (404 otherwise).
+async fn run_in(
+    state: &AppState,
+    scope: &WorkspaceScope,
+    raw: &str,
+) -> Result<(RunId, agentclash_store::runs::Run), ApiError> {
+    let id: RunId = parse_id(raw, "run")?;
+    let run = state
+        .store
+        .get_run(scope.id(), id)
+        .await
+        .map_err(not_found_as("run"))?;
+    Ok((id, run))
+}
+
+/// The lane named by a path segment, in the caller's workspace (404 otherwise).
+pub(crate) async fn lane_in(
+    state: &AppState,
+    scope: &WorkspaceScope,
+    raw: &str,
+) -> Result<(RunAgentId, agentclash_store::lanes::RunAgent), ApiError> {
+    let id: RunAgentId = parse_id(raw, "run agent")?;
+    let lane = state
+        .store
+        .get_run_agent(scope.id(), id)
+        .await
+        .map_err(not_found_as("run agent"))?;
+    Ok((id, lane))
+}
+
 /// A lane's scorecard: overall and per-dimension scores (mean and 95% CI
 /// over its cases), pass rate, failures by class, degraded flag. Any role.
 #[utoipa::path(get, path = "/v1/workspaces/{workspace_id}/run-agents/{run_agent_id}/scorecard", tag = "scores",
@@ -38,12 +68,7 @@ pub async fn scorecard(
     scope: WorkspaceScope,
     Path((_, lane)): Path<(String, String)>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let lane: RunAgentId = parse_id(&lane, "run agent")?;
-    let agent = state
-        .store
-        .get_run_agent(scope.id(), lane)
-        .await
-        .map_err(not_found_as("run agent"))?;
+    let (lane, agent) = lane_in(&state, &scope, &lane).await?;
     match state.store.scorecard(scope.id(), lane).await? {
         Some(card) => Ok((StatusCode::OK, Json(card))),
         None => Ok(pending(agent.status.as_str())),
@@ -62,12 +87,7 @@ pub async fn ranking(
     scope: WorkspaceScope,
     Path((_, run)): Path<(String, String)>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let run: RunId = parse_id(&run, "run")?;
-    let found = state
-        .store
-        .get_run(scope.id(), run)
-        .await
-        .map_err(not_found_as("run"))?;
+    let (run, found) = run_in(&state, &scope, &run).await?;
     match state.store.ranking(scope.id(), run).await? {
         Some(ranking) => Ok((StatusCode::OK, Json(ranking))),
         None => Ok(pending(found.status.as_str())),
@@ -100,12 +120,7 @@ pub async fn failures(
     scope: WorkspaceScope,
     Path((_, run)): Path<(String, String)>,
 ) -> Result<Json<crate::routes::identity::Items<FailedCase>>, ApiError> {
-    let run: RunId = parse_id(&run, "run")?;
-    state
-        .store
-        .get_run(scope.id(), run)
-        .await
-        .map_err(not_found_as("run"))?;
+    let (run, _) = run_in(&state, &scope, &run).await?;
     let mut items = Vec::new();
     for lane in state.store.list_run_agents(scope.id(), run).await? {
         for case in state.store.case_scores(scope.id(), lane.id).await? {
@@ -139,12 +154,7 @@ pub async fn rescore(
     Path((_, run)): Path<(String, String)>,
 ) -> Result<(StatusCode, Json<RescoreState>), ApiError> {
     scope.require(WorkspaceRole::Member)?;
-    let run: RunId = parse_id(&run, "run")?;
-    state
-        .store
-        .get_run(scope.id(), run)
-        .await
-        .map_err(not_found_as("run"))?;
+    let (run, _) = run_in(&state, &scope, &run).await?;
     let generation = state.store.begin_rescore(scope.id(), run).await?;
     let input = RescoreInput {
         workspace_id: scope.id(),
@@ -211,12 +221,7 @@ pub async fn case_scores(
     scope: WorkspaceScope,
     Path((_, lane)): Path<(String, String)>,
 ) -> Result<Json<crate::routes::identity::Items<CaseScoreItem>>, ApiError> {
-    let lane: RunAgentId = parse_id(&lane, "run agent")?;
-    state
-        .store
-        .get_run_agent(scope.id(), lane)
-        .await
-        .map_err(not_found_as("run agent"))?;
+    let (lane, _) = lane_in(&state, &scope, &lane).await?;
     let items = state
         .store
         .case_scores(scope.id(), lane)

@@ -1,9 +1,9 @@
 //! The live event stream of a run (server-sent events): stored events
 //! first, then new ones as they commit, resumable with `Last-Event-ID`;
 //! ends with an `end` event once the run is terminal. Wake-ups come from
-//! Postgres LISTEN/NOTIFY through the process's [`EventHub`]; each wake-up
-//! reads what committed since the stream's position, so nothing is polled
-//! and nothing is sent twice.
+//! Postgres LISTEN/NOTIFY or Redis pub/sub through the process's
+//! [`EventHub`]; each wake-up reads what committed since the stream's
+//! position, so nothing is polled and nothing is sent twice.
 //!
 //! [`EventHub`]: crate::event_hub::EventHub
 

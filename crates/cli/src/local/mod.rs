@@ -6,7 +6,7 @@ mod logs;
 
 use std::process::ExitCode;
 
-use agentclash_localstack::{Component, ComponentState, Stack, StackLayout};
+use agentclash_localstack::{Component, ComponentState, Stack, StackLayout, UpAction};
 
 use crate::args::{LocalArgs, LocalCommand};
 use crate::config::UserConfig;
@@ -55,6 +55,9 @@ fn up(layout: StackLayout) -> anyhow::Result<ExitCode> {
             return Err(fail(exit::ERROR, format!("{e}{note}")));
         }
     };
+    let web_runs = outcomes
+        .iter()
+        .any(|o| o.name == Component::Web && o.action != UpAction::Skipped);
     let rows: Vec<Vec<String>> = outcomes
         .into_iter()
         .map(|o| {
@@ -69,6 +72,9 @@ fn up(layout: StackLayout) -> anyhow::Result<ExitCode> {
     print_table(&rows);
     out!("API: {}", stack.api_url());
     connect_cli(&stack)?;
+    if let Some(web) = stack.web_url().filter(|_| web_runs) {
+        out!("Web: {web}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -350,9 +350,50 @@ fn main() {
         lane.overall.mean.unwrap_or(0.0),
         lane.pass_rate.unwrap_or(0.0)
     );
+    compare_bench(&lane);
     println!("scoring.case_p50_budget: {}", ms(BUDGET));
     if p50 > BUDGET {
         eprintln!("scoring p50 {} exceeds the {} budget", ms(p50), ms(BUDGET));
         std::process::exit(1);
     }
+}
+
+/// Compares the lane with a perturbed copy of itself (every case paired,
+/// varied deltas so the bootstrap does real work) and gates the result.
+fn compare_bench(lane: &agentclash_scoring::LaneScorecard) {
+    use agentclash_scoring::compare::{GatePolicy, LaneSide, compare_lanes, evaluate_gate};
+    let mut candidate = lane.clone();
+    candidate.lane_id = "bench-candidate".into();
+    for (i, c) in candidate.case_summaries.iter_mut().enumerate() {
+        c.overall_score = Some((i % 7) as f64 / 6.0);
+        for v in c.dimensions.values_mut() {
+            *v = Some((i % 5) as f64 / 4.0);
+        }
+    }
+    let keys: Vec<String> = lane
+        .case_summaries
+        .iter()
+        .map(|c| c.case_key.clone())
+        .collect();
+    let side = |card| LaneSide {
+        run_agent_id: "lane",
+        pack_version_id: Some("pv"),
+        case_keys: &keys,
+        scorecard: Some(card),
+    };
+    let started = Instant::now();
+    let comparison = compare_lanes(&side(lane), &side(&candidate));
+    let gate = evaluate_gate(&GatePolicy::default(), &comparison);
+    let total = started.elapsed();
+    println!(
+        "scoring.compare_cases: {} ({} dimensions + overall + pass rate, {} bootstrap resamples each)",
+        comparison.overall.paired.n,
+        comparison.dimensions.len(),
+        agentclash_scoring::compare::BOOTSTRAP_RESAMPLES
+    );
+    println!(
+        "scoring.compare_and_gate: {} (verdict {})",
+        ms(total),
+        gate.verdict.as_str()
+    );
 }

@@ -102,11 +102,18 @@ export function LaneCard({
             {activity.lastSummary}
           </p>
         )}
-        <Button variant="outline" size="sm" asChild className="self-start">
-          <Link href={`/w/${ws}/runs/${runId}/lanes/${lane.id}`} aria-label={`Replay of ${lane.label}`}>
-            Replay
-          </Link>
-        </Button>
+        <div className="flex flex-wrap gap-2">
+          <Button variant="outline" size="sm" asChild>
+            <Link href={`/w/${ws}/runs/${runId}/lanes/${lane.id}`} aria-label={`Replay of ${lane.label}`}>
+              Replay
+            </Link>
+          </Button>
+          <Button variant="outline" size="sm" asChild>
+            <Link href={`/w/${ws}/runs/${runId}/lanes/${lane.id}/scorecard`} aria-label={`Scorecard of ${lane.label}`}>
+              Scorecard
+            </Link>
+          </Button>
+        </div>
       </CardContent>
     </Card>
   );

@@ -5,6 +5,7 @@ import { useCallback, useEffect } from "react";
 import { api, unwrap, type Schema } from "@/api/client";
 import { CasesTable } from "@/components/run/cases-table";
 import { LaneCard } from "@/components/run/lane-card";
+import { ResultsSection } from "@/components/run/results-section";
 import { StatusBadge } from "@/components/status-badge";
 import { Button } from "@/components/ui/button";
 import { ErrorState, Loading } from "@/components/ui/states";
@@ -74,14 +75,21 @@ function RunHeader({ ws, run, stream }: { ws: string; run: Schema<"RunDetail">; 
         </p>
         {run.failure_reason && <p className="text-sm text-red-800">Failed: {run.failure_reason}</p>}
       </div>
-      <CancelButton ws={ws} run={run} />
+      <div className="flex flex-wrap items-start gap-2">
+        {run.agents.length >= 2 && (
+          <Button asChild variant="outline">
+            <Link href={`/w/${ws}/compare?run=${run.id}`}>Compare lanes</Link>
+          </Button>
+        )}
+        <CancelButton ws={ws} run={run} />
+      </div>
     </div>
   );
 }
 
 /**
- * The run page: header, one live card per lane, then the cases. Later
- * sections (ranking, "why the winner won") slot in between lanes and cases.
+ * The run page: header, one live card per lane, the results (ranking,
+ * "why the winner won", charts, failures by class), then the cases.
  */
 export function RunView({ ws, runId }: { ws: string; runId: string }) {
   const client = useQueryClient();
@@ -139,6 +147,12 @@ export function RunView({ ws, runId }: { ws: string; runId: string }) {
             />
           ))}
         </div>
+      </section>
+      <section aria-labelledby="results-heading" className="flex flex-col gap-3">
+        <h2 id="results-heading" className="text-lg font-semibold">
+          Ranking
+        </h2>
+        <ResultsSection ws={ws} runId={runId} lanes={lanes} cases={cases.data} terminal={terminal} />
       </section>
       <section aria-labelledby="cases-heading" className="flex flex-col gap-3">
         <h2 id="cases-heading" className="text-lg font-semibold">

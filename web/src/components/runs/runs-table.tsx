@@ -1,14 +1,37 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
+import { useId, useState } from "react";
 import type { Schema } from "@/api/client";
 import { StatusBadge } from "@/components/status-badge";
 import { Button } from "@/components/ui/button";
+import { Input, Label, Select } from "@/components/ui/input";
 import { EmptyState, ErrorState, Loading } from "@/components/ui/states";
 import { Table, TableBody, TableCaption, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { formatDateTime, isRunTerminal } from "@/lib/format";
-import { fetchRun, fetchRuns, keys } from "@/lib/queries";
+import { fetchPackVersionIndex, fetchRanking, fetchRun, fetchRuns, keys } from "@/lib/queries";
+import { isNotScored } from "@/lib/scores";
+
+const STATUSES = ["queued", "provisioning", "running", "scoring", "completed", "failed", "cancelled"];
+
+/** The winning lane's label (or "tie"), once the run is scored. */
+function Winner({ ws, run }: { ws: string; run: Schema<"Run"> }) {
+  const done = run.status === "completed";
+  const ranking = useQuery({
+    queryKey: keys.ranking(ws, run.id),
+    queryFn: () => fetchRanking(ws, run.id),
+    enabled: done,
+    staleTime: Infinity,
+  });
+  const detail = useQuery({ queryKey: keys.run(ws, run.id), queryFn: () => fetchRun(ws, run.id), enabled: done });
+  if (!done) return <span className="text-muted-foreground">—</span>;
+  if (ranking.isPending) return <span className="text-muted-foreground">…</span>;
+  if (ranking.isError || isNotScored(ranking.data)) return <span className="text-muted-foreground">not scored</span>;
+  const outcome = ranking.data.outcome;
+  if (outcome.kind === "tie") return <span>tie</span>;
+  if (outcome.kind !== "winner") return <span className="text-muted-foreground">—</span>;
+  return <span data-testid="winner">{detail.data?.agents.find((a) => a.id === outcome.lane_id)?.label ?? "…"}</span>;
+}
 
 /** How often a page with an active run is refreshed. */
 const ACTIVE_POLL_MS = 2_000;
@@ -53,6 +76,11 @@ export function RunsTable({ ws, pageSize }: { ws: string; pageSize: number }) {
     },
   });
 
+  const id = useId();
+  const [status, setStatus] = useState("");
+  const [search, setSearch] = useState("");
+  const packs = useQuery({ queryKey: keys.packVersionIndex(ws), queryFn: () => fetchPackVersionIndex(ws), staleTime: 60_000 });
+
   if (runs.isPending) return <Loading label="Loading runs…" />;
   if (runs.isError) return <ErrorState title="Could not load runs" error={runs.error} retry={() => void runs.refetch()} />;
   const { items, next_cursor } = runs.data;
@@ -64,21 +92,43 @@ export function RunsTable({ ws, pageSize }: { ws: string; pageSize: number }) {
       </EmptyState>
     );
   }
+  const needle = search.trim().toLowerCase();
+  const shown = items.filter((r) => (!status || r.status === status) && (!needle || r.name.toLowerCase().includes(needle)));
   return (
     <div className="flex flex-col gap-3">
+      <div className="flex flex-wrap items-end gap-3" role="search" aria-label="Filter runs">
+        <div className="flex flex-col gap-1.5">
+          <Label htmlFor={`${id}-status`}>Status</Label>
+          <Select id={`${id}-status`} value={status} onChange={(e) => setStatus(e.target.value)}>
+            <option value="">Any status</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </Select>
+        </div>
+        <div className="flex flex-col gap-1.5">
+          <Label htmlFor={`${id}-search`}>Name contains</Label>
+          <Input id={`${id}-search`} type="search" value={search} onChange={(e) => setSearch(e.target.value)} className="w-56" />
+        </div>
+      </div>
+      {shown.length === 0 && <EmptyState title="No run on this page matches the filters" />}
       <Table aria-label="Runs" data-testid="runs-table">
-        <TableCaption>Newest first. Active runs refresh every few seconds.</TableCaption>
+        <TableCaption>Newest first; filters apply to this page. Active runs refresh every few seconds.</TableCaption>
         <TableHeader>
           <TableRow>
             <TableHead>Run</TableHead>
             <TableHead>Status</TableHead>
+            <TableHead>Pack</TableHead>
             <TableHead>Lanes</TableHead>
+            <TableHead>Winner</TableHead>
             <TableHead>Cases</TableHead>
             <TableHead>Created</TableHead>
           </TableRow>
         </TableHeader>
         <TableBody>
-          {items.map((run) => (
+          {shown.map((run) => (
             <TableRow key={run.id} data-run-id={run.id}>
               <TableCell>
                 <Link href={`/w/${ws}/runs/${run.id}`} className="font-medium text-primary underline-offset-2 hover:underline">
@@ -88,8 +138,12 @@ export function RunsTable({ ws, pageSize }: { ws: string; pageSize: number }) {
               <TableCell>
                 <StatusBadge status={run.status} label="run status" data-testid="run-status" />
               </TableCell>
+              <TableCell>{run.pack_version_id ? (packs.data?.[run.pack_version_id] ?? "…") : "—"}</TableCell>
               <TableCell>
                 <LaneList ws={ws} run={run} />
+              </TableCell>
+              <TableCell>
+                <Winner ws={ws} run={run} />
               </TableCell>
               <TableCell>{run.case_keys.length}</TableCell>
               <TableCell>

@@ -1,0 +1,6 @@
+"use client";
+import { TokensView } from "@/components/settings/tokens-view";
+
+export default function TokensPage() {
+  return <TokensView />;
+}
