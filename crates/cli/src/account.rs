@@ -28,7 +28,7 @@ where
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(body(client, settings, opts.json))
+    runtime.block_on(body(client, settings, crate::output::structured(opts.json)))
 }
 
 /// `agentclash auth ...`.

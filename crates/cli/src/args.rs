@@ -14,6 +14,16 @@ use clap::{Args, Parser, Subcommand};
     about = "AgentClash: evaluate AI agents head to head"
 )]
 pub struct Cli {
+    /// Structured output format: table (default, for people), json (same
+    /// as --json) or yaml. Streams (`--follow --json`) stay NDJSON.
+    #[arg(
+        short = 'o',
+        long = "output",
+        global = true,
+        value_enum,
+        value_name = "FORMAT"
+    )]
+    pub output: Option<crate::output::OutputFormat>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

@@ -15,7 +15,7 @@ pub fn run(args: ConfigArgs) -> anyhow::Result<ExitCode> {
         ConfigCommand::Show => {
             let settings = config::resolve(args.api.api_url, args.api.workspace)?;
             let source = |s: &Option<Source>| s.as_ref().map(Source::to_string);
-            if args.api.json {
+            if crate::output::structured(args.api.json) {
                 print_value(&json!({
                     "api_url": { "value": settings.api_url, "source": settings.api_url_source.to_string() },
                     "workspace": { "value": settings.workspace, "source": source(&settings.workspace_source) },

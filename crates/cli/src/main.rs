@@ -49,6 +49,7 @@ use clap::Parser as _;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
+    output::set_format(cli.output);
     let outcome = match cli.command {
         args::Command::Local(local) => local::run(local),
         args::Command::Run(run) => run::run(run),

@@ -1,4 +1,37 @@
-//! Plain-text tables for stdout.
+//! What commands print on stdout: plain-text tables, or structured output
+//! (JSON, or YAML with `-o yaml`) for machines.
+
+use std::sync::OnceLock;
+
+/// How structured results are printed (`-o`, global).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Tables and text for people (the default).
+    Table,
+    /// Pretty JSON (same as `--json`).
+    Json,
+    /// YAML.
+    Yaml,
+}
+
+static FORMAT: OnceLock<OutputFormat> = OnceLock::new();
+
+/// Sets the process's output format once, from `-o`.
+pub fn set_format(format: Option<OutputFormat>) {
+    if let Some(format) = format {
+        let _ = FORMAT.set(format);
+    }
+}
+
+fn format() -> OutputFormat {
+    FORMAT.get().copied().unwrap_or(OutputFormat::Table)
+}
+
+/// Whether a command should print structured output: `--json`, or `-o
+/// json|yaml`.
+pub fn structured(json: bool) -> bool {
+    json || format() != OutputFormat::Table
+}
 
 /// Prints rows as left-aligned columns separated by two spaces; trailing
 /// whitespace is trimmed so empty last cells leave no padding.
@@ -76,9 +109,13 @@ pub fn cell(value: &serde_json::Value) -> String {
     }
 }
 
-/// Pretty JSON on stdout.
+/// A structured value on stdout: pretty JSON, or YAML with `-o yaml`.
 pub fn print_value(value: &serde_json::Value) -> anyhow::Result<()> {
-    out!("{}", serde_json::to_string_pretty(value)?);
+    if format() == OutputFormat::Yaml {
+        out!("{}", serde_saphyr::to_string(value)?.trim_end());
+    } else {
+        out!("{}", serde_json::to_string_pretty(value)?);
+    }
     Ok(())
 }
 

@@ -20,7 +20,9 @@ pub fn run(args: PackArgs) -> anyhow::Result<ExitCode> {
             template,
             force,
         } => init(&file, template, force),
-        PackCommand::Validate { file, strict } => validate_file(&file, strict, args.api.json),
+        PackCommand::Validate { file, strict } => {
+            validate_file(&file, strict, crate::output::structured(args.api.json))
+        }
         PackCommand::Publish { file } => {
             let source = read_pack(&file)?;
             with_client(args.api, |client, settings, json| async move {
@@ -160,12 +162,9 @@ fn validate_file(file: &std::path::Path, strict: bool, json: bool) -> anyhow::Re
                 })
             })
             .collect();
-        out!(
-            "{}",
-            serde_json::to_string_pretty(
-                &json!({ "file": shown.to_string(), "valid": report.is_valid(), "diagnostics": diagnostics })
-            )?
-        );
+        crate::output::print_value(
+            &json!({ "file": shown.to_string(), "valid": report.is_valid(), "diagnostics": diagnostics }),
+        )?;
     } else {
         for d in &report.diagnostics {
             out!("{shown}:{d}");

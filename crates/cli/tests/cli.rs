@@ -28,7 +28,10 @@ fn status_of_an_empty_state_dir_reports_everything_stopped_and_exits_1() {
     }
     assert_eq!(components[0]["address"], "127.0.0.1:55432");
     assert_eq!(components[1]["address"], "127.0.0.1:57233");
-    assert_eq!(components[4]["address"], "127.0.0.1:8081", "next to the API");
+    assert_eq!(
+        components[4]["address"], "127.0.0.1:8081",
+        "next to the API"
+    );
     assert!(!dir.exists(), "status must not create the state directory");
 
     let table = agentclash(&["local", "status", "--state-dir", &dir_arg], &[]);
@@ -251,4 +254,33 @@ fn a_reader_that_stops_early_does_not_make_the_cli_panic() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
+}
+
+#[test]
+fn output_formats_are_global_and_yaml_reads_back_as_the_same_data() {
+    let pack = format!(
+        "{}/../../examples/packs/unit-conversion.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let as_json = agentclash(&["challenge-pack", "validate", &pack, "--json"], &[]);
+    let with_o = agentclash(&["-o", "json", "challenge-pack", "validate", &pack], &[]);
+    assert_eq!(stdout(&as_json), stdout(&with_o), "-o json is --json");
+    let yaml = agentclash(&["challenge-pack", "validate", &pack, "-o", "yaml"], &[]);
+    assert_eq!(yaml.status.code(), Some(0), "{}", stderr(&yaml));
+    let from_yaml: serde_json::Value =
+        serde_saphyr::from_str(&stdout(&yaml)).expect("the YAML output parses");
+    let from_json: serde_json::Value = serde_json::from_str(&stdout(&as_json)).expect("JSON");
+    assert_eq!(from_yaml, from_json);
+    let bad = agentclash(&["-o", "xml", "config", "show"], &[]);
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "a usage error: {}",
+        stderr(&bad)
+    );
+    assert!(
+        stderr(&bad).contains("table, json, yaml"),
+        "{}",
+        stderr(&bad)
+    );
 }

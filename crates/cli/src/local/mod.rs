@@ -18,7 +18,7 @@ pub fn run(args: LocalArgs) -> anyhow::Result<ExitCode> {
     let layout = StackLayout::resolve(args.state_dir.as_deref())?;
     match args.command {
         LocalCommand::Up => up(layout),
-        LocalCommand::Status { json } => status(layout, json),
+        LocalCommand::Status { json } => status(layout, crate::output::structured(json)),
         LocalCommand::Down => down(layout),
         LocalCommand::Logs {
             component,
@@ -112,7 +112,7 @@ fn connect_cli(stack: &Stack) -> anyhow::Result<()> {
 fn status(layout: StackLayout, json: bool) -> anyhow::Result<ExitCode> {
     let status = Stack::open(layout)?.status();
     if json {
-        out!("{}", serde_json::to_string_pretty(&status)?);
+        crate::output::print_value(&serde_json::to_value(&status)?)?;
     } else {
         let header = ["COMPONENT", "STATE", "PID", "ADDRESS", "HEALTHY"]
             .map(String::from)
