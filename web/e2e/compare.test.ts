@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { call, createDemoResources, type DemoResources } from "./demo-resources.js";
-import { checkPage, eventually, launchBrowser, settings, watchConsole, type PageProblem } from "./harness.js";
+import { call, createDemoResources, createWorkspace, type DemoResources } from "./demo-resources.js";
+import { checkPage, eventually, openSuitePage, settings, type PageProblem } from "./harness.js";
 
 const RUN_TIMEOUT_MS = 180_000;
 
@@ -24,12 +24,7 @@ describe("compare page", { timeout: 600_000 }, () => {
   const lanes = { correct: "", buggy: "" };
 
   before(async () => {
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(60_000);
-    context.setDefaultNavigationTimeout(60_000);
-    page = await context.newPage();
-    watchConsole(page, problems);
+    ({ browser, context, page } = await openSuitePage(problems));
   });
 
   after(async () => {
@@ -43,11 +38,7 @@ describe("compare page", { timeout: 600_000 }, () => {
       password: settings.password,
     });
     csrf = session.csrf_token;
-    const orgs = await call<{ items: { id: string }[] }>(context.request, "GET", "/v1/organizations", null);
-    const org = orgs.items[0]?.id;
-    assert.ok(org, "the admin belongs to an organization");
-    ws = (await call<{ id: string }>(context.request, "POST", "/v1/workspaces", csrf, { organization_id: org, slug: "e2e-compare", name: "E2E compare" }))
-      .id;
+    ws = await createWorkspace(context.request, csrf, "e2e-compare", "E2E compare");
     demo = await createDemoResources(context.request, ws, csrf);
     runId = (
       await call<{ id: string }>(context.request, "POST", `/v1/workspaces/${ws}/runs`, csrf, {
@@ -241,6 +232,29 @@ describe("compare page", { timeout: 600_000 }, () => {
     );
     assert.equal((await page.getByTestId("gate-verdict").innerText()).toLowerCase(), "insufficient evidence");
     await checkPage(page, "33-compare-not-comparable");
+  });
+
+  it("ticks two runs on the runs list to compare them, and filters runs by status on the server", async () => {
+    await page.goto(`${settings.webUrl}/w/${ws}/runs`);
+    const rows = page.locator("[data-testid=runs-table] tbody tr");
+    await eventually(async () => assert.equal(await rows.count(), 2), 15_000, "both runs listed");
+    const compare = page.getByRole("link", { name: "Compare selected runs" });
+    await page.getByLabel("Select run web e2e: one case to compare").check();
+    assert.equal(await compare.count(), 0, "one run is not enough");
+    await page.getByLabel("Select run web e2e: compare to compare").check();
+    await compare.click();
+    await page.getByRole("heading", { name: "Compare lanes" }).waitFor();
+    await eventually(async () => assert.ok(await page.getByLabel("Candidate lane").isEnabled()), 15_000, "lanes loaded");
+    assert.equal(await page.getByLabel("Candidate run").inputValue(), runId, "ticked second: the candidate");
+    assert.notEqual(await page.getByLabel("Baseline run").inputValue(), runId);
+
+    await page.goto(`${settings.webUrl}/w/${ws}/runs`);
+    await eventually(async () => assert.equal(await rows.count(), 2), 15_000, "both runs listed");
+    await page.getByLabel("Status", { exact: true }).selectOption("failed");
+    await page.getByText("No run on this page matches the filters").waitFor();
+    await page.getByLabel("Status", { exact: true }).selectOption("completed");
+    await eventually(async () => assert.equal(await rows.count(), 2), 15_000, "completed runs listed");
+    await checkPage(page, "34-runs-compare-selection");
   });
 
   it("logged no console error in any page", () => {

@@ -4,6 +4,7 @@
 // ready build version and deployments (correct, buggy, a slow one that
 // keeps a case busy so a run can be watched and cancelled, and one that
 // writes a file large enough to be stored as an artifact).
+import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { APIRequestContext } from "playwright-core";
@@ -28,6 +29,14 @@ export async function call<T>(
   const text = await response.text();
   if (!response.ok()) throw new Error(`${method} ${url} answered ${response.status()}: ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Creates a workspace in the signed-in admin's first organization; its id. */
+export async function createWorkspace(request: APIRequestContext, csrf: string, slug: string, name: string): Promise<string> {
+  const orgs = await call<{ items: { id: string }[] }>(request, "GET", "/v1/organizations", null);
+  const org = orgs.items[0]?.id;
+  assert.ok(org, "the admin belongs to an organization");
+  return (await call<{ id: string }>(request, "POST", "/v1/workspaces", csrf, { organization_id: org, slug, name })).id;
 }
 
 /** The ids the tests need. */

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type ConsoleMessage, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from "playwright-core";
 import { accessibilityProblems } from "./a11y.js";
 
 /** A required environment variable (scripts/web-test sets them all). */
@@ -33,6 +33,28 @@ export async function launchBrowser(): Promise<Browser> {
     // Root in a container: Chromium's own sandbox needs user namespaces it may not get.
     args: ["--no-sandbox", "--disable-dev-shm-usage"],
   });
+}
+
+/** The browser, context and page one suite drives. */
+export interface SuitePage {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+}
+
+/**
+ * Opens the page a suite drives: a desktop-sized context with generous
+ * timeouts (the machine may be busy: make test runs the Rust suites too),
+ * its console errors collected into `problems`. Close `browser` when done.
+ */
+export async function openSuitePage(problems: PageProblem[]): Promise<SuitePage> {
+  const browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(60_000);
+  context.setDefaultNavigationTimeout(60_000);
+  const page = await context.newPage();
+  watchConsole(page, problems);
+  return { browser, context, page };
 }
 
 /** A console error or uncaught exception seen in a page. */

@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { call, createDemoResources, type DemoResources } from "./demo-resources.js";
-import { checkPage, eventually, launchBrowser, screenshot, settings, watchConsole, type PageProblem } from "./harness.js";
+import { call, createDemoResources, createWorkspace, type DemoResources } from "./demo-resources.js";
+import { checkPage, eventually, openSuitePage, screenshot, settings, type PageProblem } from "./harness.js";
 import { seedLaneEvents } from "./seed-events.js";
 
 const RUN_TIMEOUT_MS = 180_000;
@@ -23,13 +23,7 @@ describe("AgentClash web app", { timeout: 600_000 }, () => {
   let runId = "";
 
   before(async () => {
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    // Generous: the machine may be busy (make test runs the Rust suites too).
-    context.setDefaultTimeout(60_000);
-    context.setDefaultNavigationTimeout(60_000);
-    page = await context.newPage();
-    watchConsole(page, problems);
+    ({ browser, context, page } = await openSuitePage(problems));
   });
 
   after(async () => {
@@ -158,7 +152,16 @@ describe("AgentClash web app", { timeout: 600_000 }, () => {
     await page.getByRole("link", { name: "Replay of rpn correct" }).click();
     await page.getByRole("heading", { name: /Replay: rpn correct/ }).waitFor();
     const toolStep = page.locator('[data-testid=replay-step][data-kind="tool_call"]').first();
-    await toolStep.waitFor();
+    // The timeline is virtualised: only rows near the viewport exist, and the
+    // lane's first tool call may sit below the first screen (lane and case
+    // steps of three parallel cases come first), so scroll until it renders.
+    const timeline = page.getByTestId("replay-timeline");
+    await timeline.waitFor();
+    await eventually(async () => {
+      if ((await toolStep.count()) === 0) await timeline.evaluate((el) => el.scrollBy(0, el.clientHeight / 2));
+      assert.ok((await toolStep.count()) > 0, "a tool call rendered");
+    }, 60_000, "a tool-call step");
+    await toolStep.scrollIntoViewIfNeeded();
     const toggle = toolStep.getByRole("button");
     assert.equal(await toggle.getAttribute("aria-expanded"), "false");
     await toggle.click();
@@ -548,24 +551,17 @@ describe("AgentClash web app", { timeout: 600_000 }, () => {
   });
 
   it("switches workspace with the switcher", async () => {
-    const orgs = await call<{ items: { id: string }[] }>(context.request, "GET", "/v1/organizations", null);
-    const org = orgs.items[0]?.id;
-    assert.ok(org, "the admin belongs to an organization");
-    const second = await call<{ id: string }>(context.request, "POST", "/v1/workspaces", csrf, {
-      organization_id: org,
-      slug: "e2e-second",
-      name: "E2E second",
-    });
+    const second = await createWorkspace(context.request, csrf, "e2e-second", "E2E second");
     await page.goto(`${settings.webUrl}/w/${ws}/runs`);
     const switcher = page.getByLabel("Workspace");
     await eventually(async () => assert.ok(await switcher.isEnabled()), 15_000, "workspaces loaded");
     await switcher.selectOption({ label: "E2E second" });
-    await page.waitForURL(new RegExp(`/w/${second.id}/runs$`));
+    await page.waitForURL(new RegExp(`/w/${second}/runs$`));
     await page.getByText("No runs yet").waitFor();
     await checkPage(page, "10-workspace-switched");
     // The home page reopens the workspace used last.
     await page.goto(settings.webUrl);
-    await page.waitForURL(new RegExp(`/w/${second.id}/runs$`));
+    await page.waitForURL(new RegExp(`/w/${second}/runs$`));
   });
 
   it("signs out, after which workspace pages send to sign in", async () => {

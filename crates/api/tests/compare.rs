@@ -6,7 +6,7 @@
 mod common;
 
 use agentclash_testkit::temporal_address;
-use common::{ClientExt as _, client_with_token, error_of, start_with_tenant};
+use common::{ClientExt as _, TestApi, client_with_token, error_of, start_with_tenant};
 use serde_json::{Value, json};
 
 /// Fails on a correctness drop over 0.05, warns on any drop.
@@ -16,6 +16,15 @@ fn policy() -> Value {
         "required_dimensions": ["correctness"],
         "require_scorecard_pass": false
     })
+}
+
+/// Stores a comparison of two lanes, gated by `policy()` when `gated`.
+async fn store(api: &TestApi, baseline: &str, candidate: &str, gated: bool) -> Value {
+    let mut body = json!({"baseline": baseline, "candidate": candidate});
+    if gated {
+        body["policy"] = policy();
+    }
+    api.post_ok(&api.ws_path("/comparisons"), &body).await
 }
 
 fn case_keys(list: &Value) -> Vec<&str> {
@@ -79,12 +88,7 @@ async fn the_buggy_candidate_regresses_against_the_correct_baseline_and_fails_th
     assert_eq!(flips[1].1, "regression");
 
     // Stored with a gate: fail, naming the dimension and the cases.
-    let stored = api
-        .post_ok(
-            &api.ws_path("/comparisons"),
-            &json!({"baseline": correct, "candidate": buggy, "policy": policy()}),
-        )
-        .await;
+    let stored = store(&api, &correct, &buggy, true).await;
     assert_eq!(stored["verdict"], "fail", "{stored}");
     assert_eq!(stored["gate"]["verdict"], "fail");
     let failing: Vec<&Value> = stored["gate"]["reasons"]
@@ -110,23 +114,13 @@ async fn the_buggy_candidate_regresses_against_the_correct_baseline_and_fails_th
     assert_eq!(again, stored, "reading it back gives what was stored");
 
     // The other way round the candidate improves; against itself nothing moves.
-    let swapped = api
-        .post_ok(
-            &api.ws_path("/comparisons"),
-            &json!({"baseline": buggy, "candidate": correct, "policy": policy()}),
-        )
-        .await;
+    let swapped = store(&api, &buggy, &correct, true).await;
     assert_eq!(swapped["verdict"], "pass", "{swapped}");
     assert_eq!(swapped["comparison"]["improvements"], cmp["regressions"]);
     let (_, same) = api.get_json(&compare(&correct, &correct)).await;
     assert_eq!(same["overall"]["delta"], 0.0);
     assert_eq!(same["overall"]["paired"]["sign_test_p"], 1.0);
-    let without_gate = api
-        .post_ok(
-            &api.ws_path("/comparisons"),
-            &json!({"baseline": correct, "candidate": correct}),
-        )
-        .await;
+    let without_gate = store(&api, &correct, &correct, false).await;
     assert_eq!(without_gate["verdict"], Value::Null);
     assert_eq!(without_gate["gate"], Value::Null);
 
@@ -143,12 +137,7 @@ async fn the_buggy_candidate_regresses_against_the_correct_baseline_and_fails_th
         .wait_for_terminal(subset_id, std::time::Duration::from_secs(120))
         .await;
     let lane = subset["agents"][0]["id"].as_str().expect("id");
-    let gated = api
-        .post_ok(
-            &api.ws_path("/comparisons"),
-            &json!({"baseline": correct, "candidate": lane, "policy": policy()}),
-        )
-        .await;
+    let gated = store(&api, &correct, lane, true).await;
     assert_eq!(gated["comparable"], false);
     assert_eq!(gated["verdict"], "insufficient_evidence", "{gated}");
     assert_eq!(gated["comparison"]["reasons"][0]["code"], "cases_differ");
@@ -183,20 +172,16 @@ async fn the_buggy_candidate_regresses_against_the_correct_baseline_and_fails_th
         .await
         .expect("json");
     assert_eq!(moved["run_agent_id"], buggy.as_str());
-    assert_eq!(
-        api.http
-            .delete_sent(api.ws_url("/baselines/rpn"))
-            .await
-            .status(),
-        204
-    );
-    assert_eq!(
-        api.http
-            .delete_sent(api.ws_url("/baselines/rpn"))
-            .await
-            .status(),
-        204
-    );
+    // Clearing is idempotent: the second time is a 204 too.
+    for _ in 0..2 {
+        assert_eq!(
+            api.http
+                .delete_sent(api.ws_url("/baselines/rpn"))
+                .await
+                .status(),
+            204
+        );
+    }
     let (status, _) = api.get_json(&api.ws_path("/baselines/rpn")).await;
     assert_eq!(status, 404);
 
@@ -241,14 +226,9 @@ async fn the_buggy_candidate_regresses_against_the_correct_baseline_and_fails_th
     let other = db.tenant("other").await;
     let outsider = client_with_token(&other.token);
     let theirs = |path: &str| api.url(&format!("/v1/workspaces/{}{path}", other.workspace.id));
-    let (status, _, message) = error_of(
-        outsider
-            .get_sent(theirs(&format!(
-                "/compare?baseline={correct}&candidate={buggy}"
-            )))
-            .await,
-    )
-    .await;
+    let outsider_gets = async |path: String| error_of(outsider.get_sent(theirs(&path)).await).await;
+    let (status, _, message) =
+        outsider_gets(format!("/compare?baseline={correct}&candidate={buggy}")).await;
     assert_eq!(status, 404);
     assert!(message.contains("`baseline`"), "{message}");
     let (status, _, message) = error_of(
@@ -262,14 +242,10 @@ async fn the_buggy_candidate_regresses_against_the_correct_baseline_and_fails_th
     .await;
     assert_eq!(status, 400);
     assert!(message.contains("`run_agent_id`"), "{message}");
-    let (status, _, _) = error_of(
-        outsider
-            .get_sent(theirs(&format!(
-                "/comparisons/{}",
-                stored["id"].as_str().expect("id")
-            )))
-            .await,
-    )
+    let (status, _, _) = outsider_gets(format!(
+        "/comparisons/{}",
+        stored["id"].as_str().expect("id")
+    ))
     .await;
     assert_eq!(status, 404);
     // Our own workspace, their token: not a member.

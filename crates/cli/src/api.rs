@@ -141,20 +141,9 @@ impl ApiClient {
 
     /// `GET` a text document (e.g. NDJSON) as it was sent.
     pub async fn get_text(&self, segments: &[&str]) -> anyhow::Result<String> {
-        let response = self
-            .http
-            .get(self.segments(segments)?)
-            .send()
-            .await
-            .map_err(|e| self.transport_error(&e))?;
-        let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(&e))?;
-        if !status.is_success() {
-            return Err(api_error(status, &body));
-        }
+        let (_, body) = self
+            .exchange_ok(self.http.get(self.segments(segments)?))
+            .await?;
         Ok(String::from_utf8_lossy(&body).into_owned())
     }
 
@@ -175,15 +164,10 @@ impl ApiClient {
             request = request.header("Last-Event-ID", id);
         }
         let response = request.send().await.map_err(|e| self.transport_error(&e))?;
-        let status = response.status();
-        if status.is_success() {
+        if response.status().is_success() {
             return Ok(response);
         }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(&e))?;
-        Err(api_error(status, &body))
+        Err(self.failure(response).await)
     }
 
     /// Turns a failed read of a response body into a retryable failure.
@@ -233,14 +217,9 @@ impl ApiClient {
         &self,
         request: reqwest::RequestBuilder,
     ) -> anyhow::Result<(u16, serde_json::Value)> {
-        let response = request.send().await.map_err(|e| self.transport_error(&e))?;
-        let status = response.status().as_u16();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(&e))?;
+        let (status, bytes) = self.exchange(request).await?;
         let value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-        Ok((status, value))
+        Ok((status.as_u16(), value))
     }
 
     /// `PUT` JSON, returning the JSON answer.
@@ -267,15 +246,46 @@ impl ApiClient {
 
     async fn send_no_content(&self, request: reqwest::RequestBuilder) -> anyhow::Result<()> {
         let response = request.send().await.map_err(|e| self.transport_error(&e))?;
-        let status = response.status();
-        if status.is_success() {
+        if response.status().is_success() {
             return Ok(());
         }
+        Err(self.failure(response).await)
+    }
+
+    /// Sends `request` and reads the whole answer, whatever its status
+    /// (a transport failure is retryable).
+    async fn exchange(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> anyhow::Result<(StatusCode, Vec<u8>)> {
+        let response = request.send().await.map_err(|e| self.transport_error(&e))?;
+        let status = response.status();
         let body = response
             .bytes()
             .await
             .map_err(|e| self.transport_error(&e))?;
-        Err(api_error(status, &body))
+        Ok((status, body.into()))
+    }
+
+    /// Like [`Self::exchange`], but an unsuccessful status is the API's error.
+    async fn exchange_ok(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> anyhow::Result<(StatusCode, Vec<u8>)> {
+        let (status, body) = self.exchange(request).await?;
+        if !status.is_success() {
+            return Err(api_error(status, &body));
+        }
+        Ok((status, body))
+    }
+
+    /// The API's error for an unsuccessful `response`, read from its body.
+    async fn failure(&self, response: reqwest::Response) -> anyhow::Error {
+        let status = response.status();
+        match response.bytes().await {
+            Ok(body) => api_error(status, &body),
+            Err(e) => self.transport_error(&e),
+        }
     }
 
     /// The base URL plus percent-encoded path segments.
@@ -299,15 +309,7 @@ impl ApiClient {
         &self,
         request: reqwest::RequestBuilder,
     ) -> anyhow::Result<T> {
-        let response = request.send().await.map_err(|e| self.transport_error(&e))?;
-        let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(&e))?;
-        if !status.is_success() {
-            return Err(api_error(status, &body));
-        }
+        let (status, body) = self.exchange_ok(request).await?;
         serde_json::from_slice(&body).map_err(|e| {
             fail(
                 exit::ERROR,

@@ -8,35 +8,36 @@
 mod stack;
 
 use serde_json::Value;
-use stack::{Stack, example, stderr, stdout};
+use stack::{RPN, Stack, assert_exit, assert_exit_says, stderr, stdout};
 
 /// A stack with the RPN pack and the correct and buggy scripted agents.
 fn rpn_stack() -> Stack {
     let stack = Stack::start();
-    stack.publish("rpn-calculator.yaml");
-    stack.agent_parts();
-    stack.deployment("rpn-correct", &example("deployments/rpn-correct.json"));
-    stack.deployment("rpn-buggy", &example("deployments/rpn-buggy.json"));
+    stack.pack_and_deployments("rpn-calculator.yaml", RPN);
     stack
 }
 
 /// Runs the correct agent and makes its lane the baseline `main`.
 fn correct_baseline(stack: &Stack) -> Value {
-    let run: Value = serde_json::from_str(&stack.ok(&[
-        "run",
-        "create",
-        "--pack",
-        "rpn-calculator",
-        "--deployment",
-        "rpn-correct",
-        "--wait",
-        "--json",
-    ]))
-    .expect("run JSON");
+    let run = stack.waited_run("rpn-calculator", &["rpn-correct"]);
     assert_eq!(run["status"], "completed", "{run}");
     let run_id = run["id"].as_str().expect("id");
     stack.ok(&["baseline", "set", run_id, "--name", "main"]);
     run
+}
+
+/// `agentclash ci init` of the RPN pack with `deployment` against the baseline `main`.
+fn ci_init(stack: &Stack, deployment: &str) {
+    stack.ok(&[
+        "ci",
+        "init",
+        "--pack",
+        "rpn-calculator",
+        "--deployment",
+        deployment,
+        "--baseline",
+        "main",
+    ]);
 }
 
 fn json_file(path: &std::path::Path) -> Value {
@@ -56,16 +57,7 @@ const ARTIFACTS: [&str; 5] = [
 fn ci_run_fails_the_buggy_candidate_and_passes_the_correct_one() {
     let stack = rpn_stack();
     let baseline = correct_baseline(&stack);
-    stack.ok(&[
-        "ci",
-        "init",
-        "--pack",
-        "rpn-calculator",
-        "--deployment",
-        "rpn-buggy",
-        "--baseline",
-        "main",
-    ]);
+    ci_init(&stack, "rpn-buggy");
     let manifest = stack.dir.join("cwd/.agentclash/ci.yaml");
     assert!(manifest.is_file(), "ci init writes .agentclash/ci.yaml");
     let out = stack.cli(&["ci", "init"]);
@@ -84,23 +76,8 @@ fn ci_run_fails_the_buggy_candidate_and_passes_the_correct_one() {
     assert_eq!(checked["cases"].as_array().map(Vec::len), Some(3));
 
     // The buggy candidate: exit 1, and the summary says why.
-    let artifacts = stack.dir.join("artifacts-buggy");
-    let summary = stack.dir.join("summary-buggy.md");
-    let out = stack.cli(&[
-        "ci",
-        "run",
-        "--artifact-dir",
-        &artifacts.to_string_lossy(),
-        "--summary-file",
-        &summary.to_string_lossy(),
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    let (out, artifacts, summary) = stack.ci_run("buggy", &[]);
+    assert_exit(&out, 1);
     let text = std::fs::read_to_string(&summary).expect("summary");
     assert!(text.starts_with("## AgentClash gate: ❌ fail"), "{text}");
     let failing_row = text
@@ -147,24 +124,8 @@ fn ci_run_fails_the_buggy_candidate_and_passes_the_correct_one() {
         text.replace("deployment: rpn-buggy", "deployment: rpn-correct"),
     )
     .expect("edit manifest");
-    let artifacts = stack.dir.join("artifacts-correct");
-    let summary = stack.dir.join("summary-correct.md");
-    let out = stack.cli(&[
-        "ci",
-        "run",
-        "--json",
-        "--artifact-dir",
-        &artifacts.to_string_lossy(),
-        "--summary-file",
-        &summary.to_string_lossy(),
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    let (out, artifacts, summary) = stack.ci_run("correct", &["--json"]);
+    assert_exit(&out, 0);
     let printed: Value = serde_json::from_slice(&out.stdout).expect("stdout is the result JSON");
     assert_eq!(printed["verdict"], "pass");
     assert_eq!(printed, json_file(&artifacts.join("result.json")));
@@ -187,22 +148,12 @@ fn bad_manifests_exit_10_api_errors_20_and_slow_runs_30() {
     let write = |text: &str| std::fs::write(cwd.join(".agentclash/ci.yaml"), text).expect("write");
 
     let out = stack.cli(&["ci", "validate", "--offline"]);
-    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("agentclash ci init"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_says(&out, 10, "agentclash ci init");
     write(
         "version: 1\npack: rpn-calculator\ncandidate: {deployment: rpn-buggy}\nbaseline: {name: main}\ngate:\n  dimensions:\n    correctness: {fail_delta: 0.1, warn: 0}\n",
     );
     let out = stack.cli(&["ci", "run"]);
-    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains(".agentclash/ci.yaml:7:"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_says(&out, 10, ".agentclash/ci.yaml:7:");
     assert!(
         stderr(&out).contains("unknown field `warn`"),
         "{}",
@@ -219,12 +170,7 @@ fn bad_manifests_exit_10_api_errors_20_and_slow_runs_30() {
         "version: 1\npack: rpn-calculator\ncandidate: {deployment: rpn-buggy}\nbaseline: {name: nope}\ngate: {}\n",
     );
     let out = stack.cli(&["ci", "validate"]);
-    assert_eq!(out.status.code(), Some(20), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("baseline not found"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_says(&out, 20, "baseline not found");
 
     // A candidate slower than the timeout: exit 30, the run is cancelled.
     let slow = stack.file(
@@ -237,12 +183,7 @@ fn bad_manifests_exit_10_api_errors_20_and_slow_runs_30() {
     );
     let artifacts = stack.dir.join("artifacts-slow");
     let out = stack.cli(&["ci", "run", "--artifact-dir", &artifacts.to_string_lossy()]);
-    assert_eq!(out.status.code(), Some(30), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("did not finish within 1 s"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_says(&out, 30, "did not finish within 1 s");
     let result = json_file(&artifacts.join("result.json"));
     assert_eq!(result["verdict"], "timeout");
     assert_eq!(result["exit_code"], 30);
@@ -287,26 +228,8 @@ fn a_candidate_whose_provider_is_unreachable_exits_31() {
         "--options-file",
         &options,
     ]);
-    stack.ok(&[
-        "ci",
-        "init",
-        "--pack",
-        "rpn-calculator",
-        "--deployment",
-        "rpn-down",
-        "--baseline",
-        "main",
-    ]);
-    let artifacts = stack.dir.join("artifacts-down");
-    let summary = stack.dir.join("summary-down.md");
-    let out = stack.cli(&[
-        "ci",
-        "run",
-        "--artifact-dir",
-        &artifacts.to_string_lossy(),
-        "--summary-file",
-        &summary.to_string_lossy(),
-    ]);
+    ci_init(&stack, "rpn-down");
+    let (out, artifacts, summary) = stack.ci_run("down", &[]);
     assert_eq!(out.status.code(), Some(31), "{}", stderr(&out));
     assert!(stderr(&out).contains("infrastructure"), "{}", stderr(&out));
     let result = json_file(&artifacts.join("result.json"));

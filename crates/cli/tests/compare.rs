@@ -5,28 +5,13 @@
 mod stack;
 
 use serde_json::Value;
-use stack::{Stack, example, stderr, stdout};
+use stack::{RPN, Stack, assert_exit_says, stderr, stdout};
 
 #[test]
 fn compare_gate_and_baselines_over_a_real_run() {
     let stack = Stack::start();
-    stack.publish("rpn-calculator.yaml");
-    stack.agent_parts();
-    stack.deployment("rpn-correct", &example("deployments/rpn-correct.json"));
-    stack.deployment("rpn-buggy", &example("deployments/rpn-buggy.json"));
-    let run: Value = serde_json::from_str(&stack.ok(&[
-        "run",
-        "create",
-        "--pack",
-        "rpn-calculator",
-        "--deployment",
-        "rpn-correct",
-        "--deployment",
-        "rpn-buggy",
-        "--wait",
-        "--json",
-    ]))
-    .expect("run JSON");
+    stack.pack_and_deployments("rpn-calculator.yaml", RPN);
+    let run = stack.waited_run("rpn-calculator", &["rpn-correct", "rpn-buggy"]);
     let id = run["id"].as_str().expect("id");
     let (correct, buggy) = (format!("{id}/rpn-correct"), format!("{id}/1"));
 
@@ -54,12 +39,7 @@ fn compare_gate_and_baselines_over_a_real_run() {
     assert_eq!(json["baseline_lane"]["label"], "rpn-buggy");
     // A run with two lanes needs the lane named.
     let out = stack.cli(&["compare", "runs", id, &buggy]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("rpn-correct, rpn-buggy"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_says(&out, 2, "rpn-correct, rpn-buggy");
 
     // Gate: the verdict is the exit code.
     let policy = stack.file(
@@ -95,12 +75,7 @@ fn compare_gate_and_baselines_over_a_real_run() {
     assert_eq!(stored["verdict"], "pass");
     let bad = stack.file("bad.yaml", "dimensions:\n  correctness: {fail_delta: 7}\n");
     let out = stack.cli(&["compare", "gate", &correct, &buggy, "--policy-file", &bad]);
-    assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("dimensions.correctness.fail_delta"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_says(&out, 64, "dimensions.correctness.fail_delta");
 
     // Baselines, and `compare latest` against one.
     stack.ok(&["baseline", "set", &correct, "--name", "main"]);
@@ -122,15 +97,7 @@ fn compare_gate_and_baselines_over_a_real_run() {
         "only the baseline's run exists: {}",
         stderr(&out)
     );
-    stack.ok(&[
-        "run",
-        "create",
-        "--pack",
-        "rpn-calculator",
-        "--deployment",
-        "rpn-buggy",
-        "--wait",
-    ]);
+    stack.waited_run("rpn-calculator", &["rpn-buggy"]);
     let latest: Value =
         serde_json::from_str(&stack.ok(&["compare", "latest", "--baseline", "main", "--json"]))
             .expect("JSON");

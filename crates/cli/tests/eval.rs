@@ -10,7 +10,7 @@ use std::io::Write as _;
 use std::process::Stdio;
 
 use serde_json::Value;
-use stack::{Stack, example, stderr, stdout};
+use stack::{Stack, UNITS, assert_exit_says, example, stderr, stdout};
 
 /// Runs `agentclash ARGS` at a terminal (`script` gives it a pseudo-terminal
 /// for stdin, stdout and stderr), typing `typed`; returns the exit code and
@@ -39,27 +39,15 @@ fn at_a_terminal(stack: &Stack, args: &str, typed: &str) -> (Option<i32>, String
 fn eval_start_chooses_only_single_options_and_needs_flags_otherwise() {
     let live = Stack::start();
     let out = live.cli(&["eval", "start"]);
-    assert_eq!(out.status.code(), Some(66), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("this workspace has no challenge pack"),
-        "{}",
-        stderr(&out)
-    );
+    assert_exit_says(&out, 66, "this workspace has no challenge pack");
 
-    live.ok(&[
-        "challenge-pack",
-        "publish",
-        &example("packs/unit-conversion.yaml"),
-    ]);
-    live.agent_parts();
-    live.deployment("units correct", &example("deployments/units-correct.json"));
+    live.pack_and_deployments("unit-conversion.yaml", &UNITS[..1]);
     // One pack, one input set, one deployment: nothing to ask.
     let out = live.cli(&["eval", "start"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("unit-conversion v1, input set `default`, lanes: units correct"),
-        "{}",
-        stderr(&out)
+    assert_exit_says(
+        &out,
+        0,
+        "unit-conversion v1, input set `default`, lanes: units correct",
     );
     assert!(stdout(&out).starts_with("run "), "{}", stdout(&out));
 
@@ -104,10 +92,7 @@ fn eval_start_chooses_only_single_options_and_needs_flags_otherwise() {
 #[test]
 fn at_a_terminal_eval_start_asks_which_deployments_to_run() {
     let live = Stack::start();
-    live.publish("unit-conversion.yaml");
-    live.agent_parts();
-    live.deployment("units correct", &example("deployments/units-correct.json"));
-    live.deployment("units buggy", &example("deployments/units-buggy.json"));
+    live.pack_and_deployments("unit-conversion.yaml", UNITS);
     // Newest first: 1) units buggy, 2) units correct.
     let (code, screen) = at_a_terminal(&live, "eval start", "2\n");
     assert_eq!(code, Some(0), "{screen}");
@@ -130,14 +115,7 @@ fn at_a_terminal_eval_start_asks_which_deployments_to_run() {
 #[test]
 fn eval_start_follows_to_the_winner_then_scorecards_and_replays_read_the_run() {
     let live = Stack::start();
-    live.ok(&[
-        "challenge-pack",
-        "publish",
-        &example("packs/unit-conversion.yaml"),
-    ]);
-    live.agent_parts();
-    live.deployment("units correct", &example("deployments/units-correct.json"));
-    live.deployment("units buggy", &example("deployments/units-buggy.json"));
+    live.pack_and_deployments("unit-conversion.yaml", UNITS);
     let out = live.cli(&[
         "eval",
         "start",

@@ -11,7 +11,7 @@ mod stack;
 
 use std::path::PathBuf;
 
-use stack::{Stack, example};
+use stack::{Stack, UNITS};
 
 /// Replaces what changes from run to run.
 fn normalise(text: &str) -> String {
@@ -115,14 +115,7 @@ fn normalising_replaces_ids_and_times_consistently() {
 #[test]
 fn the_evaluation_loop_reads_the_same_every_time() {
     let live = Stack::start();
-    live.ok(&[
-        "challenge-pack",
-        "publish",
-        &example("packs/unit-conversion.yaml"),
-    ]);
-    live.agent_parts();
-    live.deployment("units correct", &example("deployments/units-correct.json"));
-    live.deployment("units buggy", &example("deployments/units-buggy.json"));
+    live.pack_and_deployments("unit-conversion.yaml", UNITS);
     let followed = live.ok(&[
         "eval",
         "start",

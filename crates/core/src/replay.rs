@@ -161,7 +161,8 @@ pub fn fold(events: &[FoldEvent], first_index: u64) -> Vec<ReplayStep> {
                 index: first_index + steps.len() as u64,
                 kind,
                 event_type: event.event_type.clone(),
-                case_key: event.case_key.clone(),
+                // Lane-level events (lifecycle) carry an empty case key.
+                case_key: event.case_key.clone().filter(|k| !k.is_empty()),
                 attempt: event.attempt,
                 agent_step: event.step,
                 first_sequence: event.sequence,

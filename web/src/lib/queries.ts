@@ -44,11 +44,16 @@ export async function fetchWorkspaces(): Promise<Schema<"Workspace">[]> {
 
 const path = (ws: string) => ({ workspace_id: ws });
 
-/** One page of runs, newest first. */
-export async function fetchRuns(ws: string, cursor: string | null, limit: number): Promise<Schema<"RunPage">> {
+/** One page of runs, newest first; only runs in `status` when given (filtered by the API). */
+export async function fetchRuns(
+  ws: string,
+  cursor: string | null,
+  limit: number,
+  status?: string,
+): Promise<Schema<"RunPage">> {
   return unwrap(
     await api.GET("/v1/workspaces/{workspace_id}/runs", {
-      params: { path: path(ws), query: { limit, cursor: cursor ?? undefined } },
+      params: { path: path(ws), query: { limit, cursor: cursor ?? undefined, status: status || undefined } },
     }),
   );
 }

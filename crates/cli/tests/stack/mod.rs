@@ -15,6 +15,18 @@ use agentclash_testkit::{TestDb, TestWorker, unique_task_queue};
 
 const CLI: &str = env!("CARGO_BIN_EXE_agentclash");
 
+/// The correct and the buggy RPN agents, for `Stack::pack_and_deployments`.
+pub const RPN: &[(&str, &str)] = &[
+    ("rpn-correct", "rpn-correct.json"),
+    ("rpn-buggy", "rpn-buggy.json"),
+];
+
+/// The correct and the buggy unit-conversion agents, for `Stack::pack_and_deployments`.
+pub const UNITS: &[(&str, &str)] = &[
+    ("units correct", "units-correct.json"),
+    ("units buggy", "units-buggy.json"),
+];
+
 /// A running API + worker and the admin's credentials.
 pub struct Stack {
     /// The API (its URL, the admin's token and workspace).
@@ -151,6 +163,47 @@ impl Stack {
         ]);
     }
 
+    /// Publishes the example pack `pack`, then the agent parts and one
+    /// deployment per `(name, examples/deployments/<file>)`: where most
+    /// evaluation tests start.
+    pub fn pack_and_deployments(&self, pack: &str, deployments: &[(&str, &str)]) {
+        self.publish(pack);
+        self.agent_parts();
+        for (name, file) in deployments {
+            self.deployment(name, &example(&format!("deployments/{file}")));
+        }
+    }
+
+    /// `agentclash run create --wait --json` of `pack` with `deployments`:
+    /// the finished run's JSON.
+    pub fn waited_run(&self, pack: &str, deployments: &[&str]) -> serde_json::Value {
+        let mut args = vec!["run", "create", "--pack", pack];
+        for deployment in deployments {
+            args.extend(["--deployment", deployment]);
+        }
+        args.extend(["--wait", "--json"]);
+        serde_json::from_str(&self.ok(&args)).expect("run JSON")
+    }
+
+    /// `agentclash ci run [extra…]` writing its artifacts to
+    /// `artifacts-<label>/` and its summary to `summary-<label>.md` in the
+    /// scratch dir; the output and both paths.
+    pub fn ci_run(&self, label: &str, extra: &[&str]) -> (Output, PathBuf, PathBuf) {
+        let artifacts = self.dir.join(format!("artifacts-{label}"));
+        let summary = self.dir.join(format!("summary-{label}.md"));
+        let (artifacts_arg, summary_arg) = (artifacts.to_string_lossy(), summary.to_string_lossy());
+        let mut args = vec!["ci", "run"];
+        args.extend_from_slice(extra);
+        args.extend([
+            "--artifact-dir",
+            &artifacts_arg,
+            "--summary-file",
+            &summary_arg,
+        ]);
+        let out = self.cli(&args);
+        (out, artifacts, summary)
+    }
+
     /// Writes `contents` to a file in the scratch dir and returns its path.
     pub fn file(&self, name: &str, contents: &str) -> String {
         let path = self.dir.join(name);
@@ -186,4 +239,22 @@ pub fn stdout(out: &Output) -> String {
 /// Standard error as text.
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Fails the test unless the CLI exited with `code`; shows both streams.
+pub fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// Fails the test unless the CLI exited with `code` and said `message` on
+/// stderr (a failure's reason, or a success's progress note).
+pub fn assert_exit_says(out: &Output, code: i32, message: &str) {
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(out));
+    assert!(stderr(out).contains(message), "{}", stderr(out));
 }

@@ -66,9 +66,10 @@ export function RunsTable({ ws, pageSize }: { ws: string; pageSize: number }) {
   // Cursors of the pages walked through; the last one is shown.
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1] ?? null;
+  const [status, setStatus] = useState("");
   const runs = useQuery({
-    queryKey: [...keys.runs(ws, cursor), pageSize],
-    queryFn: () => fetchRuns(ws, cursor, pageSize),
+    queryKey: [...keys.runs(ws, cursor), pageSize, status],
+    queryFn: () => fetchRuns(ws, cursor, pageSize, status),
     refetchInterval: (query) => {
       const items = query.state.data?.items ?? [];
       if (items.some((r) => !isRunTerminal(r.status))) return ACTIVE_POLL_MS;
@@ -77,14 +78,17 @@ export function RunsTable({ ws, pageSize }: { ws: string; pageSize: number }) {
   });
 
   const id = useId();
-  const [status, setStatus] = useState("");
   const [search, setSearch] = useState("");
+  // Runs ticked for comparison, in the order they were ticked (first: baseline).
+  const [picked, setPicked] = useState<string[]>([]);
+  const togglePicked = (runId: string) =>
+    setPicked((p) => (p.includes(runId) ? p.filter((r) => r !== runId) : [...p, runId].slice(-2)));
   const packs = useQuery({ queryKey: keys.packVersionIndex(ws), queryFn: () => fetchPackVersionIndex(ws), staleTime: 60_000 });
 
   if (runs.isPending) return <Loading label="Loading runs…" />;
   if (runs.isError) return <ErrorState title="Could not load runs" error={runs.error} retry={() => void runs.refetch()} />;
   const { items, next_cursor } = runs.data;
-  if (items.length === 0 && cursor === null) {
+  if (items.length === 0 && cursor === null && !status) {
     return (
       <EmptyState title="No runs yet">
         Start one with <Link className="underline" href={`/w/${ws}/runs/new`}>New run</Link> or{" "}
@@ -93,13 +97,24 @@ export function RunsTable({ ws, pageSize }: { ws: string; pageSize: number }) {
     );
   }
   const needle = search.trim().toLowerCase();
-  const shown = items.filter((r) => (!status || r.status === status) && (!needle || r.name.toLowerCase().includes(needle)));
+  const shown = items.filter((r) => !needle || r.name.toLowerCase().includes(needle));
+  const compareHref =
+    picked.length === 2
+      ? `/w/${ws}/compare?${new URLSearchParams({ baseline_run: picked[0] ?? "", candidate_run: picked[1] ?? "" })}`
+      : null;
   return (
     <div className="flex flex-col gap-3">
       <div className="flex flex-wrap items-end gap-3" role="search" aria-label="Filter runs">
         <div className="flex flex-col gap-1.5">
           <Label htmlFor={`${id}-status`}>Status</Label>
-          <Select id={`${id}-status`} value={status} onChange={(e) => setStatus(e.target.value)}>
+          <Select
+            id={`${id}-status`}
+            value={status}
+            onChange={(e) => {
+              setStatus(e.target.value);
+              setCursors([null]);
+            }}
+          >
             <option value="">Any status</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -112,12 +127,32 @@ export function RunsTable({ ws, pageSize }: { ws: string; pageSize: number }) {
           <Label htmlFor={`${id}-search`}>Name contains</Label>
           <Input id={`${id}-search`} type="search" value={search} onChange={(e) => setSearch(e.target.value)} className="w-56" />
         </div>
+        <div className="ml-auto flex items-center gap-2">
+          <span className="text-sm text-muted-foreground" aria-live="polite">
+            {picked.length === 2 ? "2 runs selected" : `Tick two runs to compare (${picked.length} selected)`}
+          </span>
+          {compareHref ? (
+            <Button asChild size="sm">
+              <Link href={compareHref}>Compare selected runs</Link>
+            </Button>
+          ) : (
+            <Button size="sm" disabled>
+              Compare selected runs
+            </Button>
+          )}
+        </div>
       </div>
       {shown.length === 0 && <EmptyState title="No run on this page matches the filters" />}
       <Table aria-label="Runs" data-testid="runs-table">
-        <TableCaption>Newest first; filters apply to this page. Active runs refresh every few seconds.</TableCaption>
+        <TableCaption>
+          Newest first; the status filter covers every run, the name filter this page. Active runs refresh every few
+          seconds.
+        </TableCaption>
         <TableHeader>
           <TableRow>
+            <TableHead>
+              <span className="sr-only">Compare</span>
+            </TableHead>
             <TableHead>Run</TableHead>
             <TableHead>Status</TableHead>
             <TableHead>Pack</TableHead>
@@ -130,6 +165,15 @@ export function RunsTable({ ws, pageSize }: { ws: string; pageSize: number }) {
         <TableBody>
           {shown.map((run) => (
             <TableRow key={run.id} data-run-id={run.id}>
+              <TableCell>
+                <input
+                  type="checkbox"
+                  className="size-4 accent-primary"
+                  aria-label={`Select run ${run.name} to compare`}
+                  checked={picked.includes(run.id)}
+                  onChange={() => togglePicked(run.id)}
+                />
+              </TableCell>
               <TableCell>
                 <Link href={`/w/${ws}/runs/${run.id}`} className="font-medium text-primary underline-offset-2 hover:underline">
                   {run.name}

@@ -2,14 +2,14 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { api, unwrap, type Schema } from "@/api/client";
+import { InlineForm, SettingsPage, SettingsTable, useListMutation } from "@/components/settings/settings-list";
 import { StatusBadge } from "@/components/status-badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { ConfirmButton, MutationError } from "@/components/ui/confirm-button";
-import { Input, Label } from "@/components/ui/input";
-import { PageHeader } from "@/components/ui/page-header";
-import { QueryView } from "@/components/ui/query-view";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
+import { TableCell } from "@/components/ui/table";
 import { formatDateTime } from "@/lib/format";
 import { fetchTokens, keys } from "@/lib/queries";
 
@@ -29,26 +29,18 @@ function CreateToken({ onCreated }: { onCreated: (token: Schema<"CreatedToken">)
     },
   });
   return (
-    <form
-      className="flex flex-wrap items-end gap-3"
-      onSubmit={(e) => {
-        e.preventDefault();
-        create.mutate();
-      }}
-    >
-      <div className="flex flex-col gap-1.5">
-        <Label htmlFor={`${id}-name`}>Token name</Label>
+    <InlineForm onSubmit={() => create.mutate()}>
+      <Field id={`${id}-name`} label="Token name">
         <Input id={`${id}-name`} required value={name} onChange={(e) => setName(e.target.value)} className="w-64" />
-      </div>
-      <div className="flex flex-col gap-1.5">
-        <Label htmlFor={`${id}-days`}>Expires in days (optional)</Label>
+      </Field>
+      <Field id={`${id}-days`} label="Expires in days (optional)">
         <Input id={`${id}-days`} type="number" min={1} max={3650} value={days} onChange={(e) => setDays(e.target.value)} className="w-40" />
-      </div>
+      </Field>
       <Button type="submit" disabled={create.isPending || !name.trim()}>
         Create token
       </Button>
       <MutationError error={create.error} what="create the token" />
-    </form>
+    </InlineForm>
   );
 }
 
@@ -81,64 +73,51 @@ function NewToken({ token, onDone }: { token: Schema<"CreatedToken">; onDone: ()
 
 /** The user's API tokens: create one (shown once), list them, revoke. */
 export function TokensView() {
-  const client = useQueryClient();
   const tokens = useQuery({ queryKey: keys.tokens, queryFn: fetchTokens });
   const [created, setCreated] = useState<Schema<"CreatedToken"> | null>(null);
-  const revoke = useMutation({
-    mutationFn: async (tokenId: string) =>
-      unwrap(await api.DELETE("/v1/auth/tokens/{token_id}", { params: { path: { token_id: tokenId } } })),
-    onSuccess: () => void client.invalidateQueries({ queryKey: keys.tokens }),
-  });
+  const revoke = useListMutation(
+    keys.tokens,
+    async (tokenId: string) => unwrap(await api.DELETE("/v1/auth/tokens/{token_id}", { params: { path: { token_id: tokenId } } })),
+    "success",
+  );
   return (
-    <div className="flex flex-col gap-4">
-      <PageHeader title="API tokens" />
+    <SettingsPage title="API tokens">
       <p className="text-sm text-muted-foreground">Tokens let the CLI and CI act as you. They are yours, across workspaces.</p>
       <CreateToken onCreated={setCreated} />
       {created && <NewToken token={created} onDone={() => setCreated(null)} />}
       <MutationError error={revoke.error} what="revoke the token" />
-      <QueryView query={tokens} what="tokens" empty={{ title: "No API tokens yet" }}>
-        {(items) => (
-          <Table aria-label="API tokens" data-testid="tokens-table">
-            <TableHeader>
-              <TableRow>
-                <TableHead>Name</TableHead>
-                <TableHead>Prefix</TableHead>
-                <TableHead>State</TableHead>
-                <TableHead>Created</TableHead>
-                <TableHead>Last used</TableHead>
-                <TableHead>Expires</TableHead>
-                <TableHead>
-                  <span className="sr-only">Actions</span>
-                </TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {items.map((t) => (
-                <TableRow key={t.id} data-token={t.name}>
-                  <TableCell className="font-medium">{t.name}</TableCell>
-                  <TableCell><code>{t.prefix}</code></TableCell>
-                  <TableCell>
-                    <StatusBadge status={t.revoked_at ? "revoked" : "active"} data-testid="token-state" />
-                  </TableCell>
-                  <TableCell>{formatDateTime(t.created_at)}</TableCell>
-                  <TableCell>{formatDateTime(t.last_used_at)}</TableCell>
-                  <TableCell>{t.expires_at ? formatDateTime(t.expires_at) : "never"}</TableCell>
-                  <TableCell>
-                    {!t.revoked_at && (
-                      <ConfirmButton
-                        label={`Revoke ${t.name}`}
-                        confirmLabel={`Confirm revoking ${t.name}`}
-                        disabled={revoke.isPending}
-                        onConfirm={() => revoke.mutate(t.id)}
-                      />
-                    )}
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+      <SettingsTable
+        query={tokens}
+        what="tokens"
+        empty="No API tokens yet"
+        label="API tokens"
+        testId="tokens-table"
+        columns={["Name", "Prefix", "State", "Created", "Last used", "Expires"]}
+        actions="Actions"
+        rowProps={(t) => ({ key: t.id, "data-token": t.name })}
+        row={(t) => (
+          <>
+            <TableCell className="font-medium">{t.name}</TableCell>
+            <TableCell><code>{t.prefix}</code></TableCell>
+            <TableCell>
+              <StatusBadge status={t.revoked_at ? "revoked" : "active"} data-testid="token-state" />
+            </TableCell>
+            <TableCell>{formatDateTime(t.created_at)}</TableCell>
+            <TableCell>{formatDateTime(t.last_used_at)}</TableCell>
+            <TableCell>{t.expires_at ? formatDateTime(t.expires_at) : "never"}</TableCell>
+            <TableCell>
+              {!t.revoked_at && (
+                <ConfirmButton
+                  label={`Revoke ${t.name}`}
+                  confirmLabel={`Confirm revoking ${t.name}`}
+                  disabled={revoke.isPending}
+                  onConfirm={() => revoke.mutate(t.id)}
+                />
+              )}
+            </TableCell>
+          </>
         )}
-      </QueryView>
-    </div>
+      />
+    </SettingsPage>
   );
 }
