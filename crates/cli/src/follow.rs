@@ -262,7 +262,8 @@ pub fn compact(run: &Run, event: &Value) -> Option<String> {
         .as_str()
         .map_or_else(|| "run".to_owned(), |id| run.lane_label(id));
     let mut line = format!("{time} {lane}");
-    if let Some(case) = event["case_key"].as_str() {
+    // Lane-level events (lifecycle) have an empty case key.
+    if let Some(case) = event["case_key"].as_str().filter(|c| !c.is_empty()) {
         line.push_str(&format!(" [{case}]"));
     }
     line.push_str(&format!(" {kind}"));
@@ -320,6 +321,14 @@ mod tests {
             Some("--:--:-- run system.run.started")
         );
         assert_eq!(compact(&run, &json!({"type": "model.output.delta"})), None);
+        let lane_level = json!({
+            "run_agent_id": "a1", "type": "system.lane.status", "case_key": "",
+            "occurred_at": "2026-01-02T03:04:05.678Z", "summary": "lane completed"
+        });
+        assert_eq!(
+            compact(&run, &lane_level).as_deref(),
+            Some("03:04:05 correct system.lane.status: lane completed")
+        );
     }
 
     #[test]
