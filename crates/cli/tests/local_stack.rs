@@ -212,9 +212,24 @@ fn processes_using(dir: &Path) -> Vec<String> {
 #[test]
 fn the_local_stack_survives_a_killed_worker_and_down_up() {
     let stack = LocalStack::new();
+    // A CLI config left by another stack on the same address (its token
+    // means nothing to this fresh database): `up` must bootstrap this stack
+    // and replace it, or every later command would be refused (exit 77).
+    let config_dir = stack.dir.join("config/agentclash");
+    std::fs::create_dir_all(&config_dir).expect("config dir");
+    std::fs::write(
+        config_dir.join("config.json"),
+        serde_json::json!({"api_url": stack.api_url, "token": "acl_from_another_stack", "workspace": "gone"})
+            .to_string(),
+    )
+    .expect("stale config");
 
     // up: every component healthy; twice is idempotent.
     let printed = stack.ok(&["local", "up"]);
+    assert!(
+        printed.contains("web login: admin@agentclash.local / "),
+        "a fresh admin: {printed}"
+    );
     assert!(
         printed.contains(&stack.api_url),
         "up prints the API address: {printed}"

@@ -79,12 +79,19 @@ fn up(layout: StackLayout) -> anyhow::Result<ExitCode> {
 }
 
 /// Makes the CLI work against the stack at once: when the user config has
-/// no token for this stack's API, bootstrap the local admin and workspace and
-/// save a fresh token. Prints the web login either way.
+/// no token for this stack's API (or the stack was never bootstrapped, so a
+/// token for its address came from another stack), bootstrap the local
+/// admin and workspace and save a fresh token. Prints the web login either
+/// way.
 fn connect_cli(stack: &Stack) -> anyhow::Result<()> {
     let mut config = UserConfig::load()?;
     let api_url = stack.api_url();
-    let connected = config.api_url.as_deref() == Some(api_url.as_str()) && config.token.is_some();
+    // A stack that never bootstrapped (no admin password in its state dir)
+    // cannot have issued the config's token, even at the same address.
+    let bootstrapped = stack.layout().admin_password_file().exists();
+    let connected = bootstrapped
+        && config.api_url.as_deref() == Some(api_url.as_str())
+        && config.token.is_some();
     if !connected {
         let admin = stack.bootstrap_admin()?;
         config = UserConfig {
