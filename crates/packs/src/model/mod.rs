@@ -4,11 +4,13 @@
 
 mod cases;
 mod eval;
+mod judge_provider;
 mod security;
 mod tools;
 
 pub use cases::*;
 pub use eval::*;
+pub use judge_provider::JudgeProvider;
 pub use security::*;
 pub use tools::*;
 

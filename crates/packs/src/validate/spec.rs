@@ -225,21 +225,7 @@ fn unit_threshold(r: &mut Reporter, path: &str, v: Option<f64>, needed: bool, mi
 
 /// Judge model id → provider, as inferred at publish (§5.9).
 fn provider_known(model: &str) -> bool {
-    let m = model.to_lowercase();
-    [
-        "claude-",
-        "gpt-",
-        "o1",
-        "o3",
-        "o4",
-        "text-embedding",
-        "gemini-",
-        "grok-",
-        "mistral-",
-    ]
-    .iter()
-    .any(|p| m.starts_with(p))
-        || m.contains('/')
+    crate::model::JudgeProvider::of_model(model).is_some()
 }
 
 fn judges(r: &mut Reporter, es: &EvaluationSpec) {

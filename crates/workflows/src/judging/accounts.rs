@@ -3,72 +3,22 @@
 //! for that provider (configured on the worker), else none — and then the
 //! judge is unavailable, with the variable to set in the reason.
 
+pub use agentclash_packs::model::JudgeProvider;
 use agentclash_providers::{AccountConfig, ProviderKind};
 use std::collections::BTreeMap;
 
-/// The provider a judge model id belongs to (§5.9 inference).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum JudgeProvider {
-    /// `gpt-*`, `o1*`, `o3*`, `o4*`, `text-embedding*`.
-    OpenAi,
-    /// `claude-*`.
-    Anthropic,
-    /// `gemini-*`.
-    Gemini,
-    /// `grok-*` (OpenAI wire).
-    Xai,
-    /// `mistral-*` (OpenAI wire).
-    Mistral,
-    /// Any id with a `/` (OpenAI wire).
-    OpenRouter,
+/// How the worker reaches a judge provider: its wire protocol, its default
+/// base URL and the worker variables of the platform's account.
+trait ProviderAccess {
+    fn wire(self) -> ProviderKind;
+    fn default_base_url(self) -> Option<&'static str>;
+    fn key_var(self) -> String;
+    fn base_url_var(self) -> String;
 }
 
-impl JudgeProvider {
-    /// Every provider, for configuration lookups.
-    pub const ALL: [JudgeProvider; 6] = [
-        Self::OpenAi,
-        Self::Anthropic,
-        Self::Gemini,
-        Self::Xai,
-        Self::Mistral,
-        Self::OpenRouter,
-    ];
-
-    /// Infers the provider from a model id, case-insensitively.
-    pub fn of_model(model: &str) -> Option<Self> {
-        let m = model.to_ascii_lowercase();
-        let starts = |prefixes: &[&str]| prefixes.iter().any(|p| m.starts_with(p));
-        if starts(&["claude-"]) {
-            Some(Self::Anthropic)
-        } else if starts(&["gpt-", "o1", "o3", "o4", "text-embedding"]) {
-            Some(Self::OpenAi)
-        } else if starts(&["gemini-"]) {
-            Some(Self::Gemini)
-        } else if starts(&["grok-"]) {
-            Some(Self::Xai)
-        } else if starts(&["mistral-"]) {
-            Some(Self::Mistral)
-        } else if m.contains('/') {
-            Some(Self::OpenRouter)
-        } else {
-            None
-        }
-    }
-
-    /// Lower-case name (events, messages).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OpenAi => "openai",
-            Self::Anthropic => "anthropic",
-            Self::Gemini => "gemini",
-            Self::Xai => "xai",
-            Self::Mistral => "mistral",
-            Self::OpenRouter => "openrouter",
-        }
-    }
-
+impl ProviderAccess for JudgeProvider {
     /// The wire protocol it speaks.
-    pub fn wire(self) -> ProviderKind {
+    fn wire(self) -> ProviderKind {
         match self {
             Self::Anthropic => ProviderKind::Anthropic,
             Self::Gemini => ProviderKind::Gemini,
@@ -88,7 +38,7 @@ impl JudgeProvider {
     }
 
     /// Worker variable holding the platform's key for this provider.
-    pub fn key_var(self) -> String {
+    fn key_var(self) -> String {
         format!(
             "AGENTCLASH_JUDGE_{}_API_KEY",
             self.as_str().to_ascii_uppercase()
@@ -96,7 +46,7 @@ impl JudgeProvider {
     }
 
     /// Worker variable overriding the platform account's base URL.
-    pub fn base_url_var(self) -> String {
+    fn base_url_var(self) -> String {
         format!(
             "AGENTCLASH_JUDGE_{}_BASE_URL",
             self.as_str().to_ascii_uppercase()
